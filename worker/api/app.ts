@@ -1,0 +1,76 @@
+/**
+ * The edge API: a Hono app with OpenAPI route schemas. Routes live in ./routes, one file
+ * per resource; this file wires the middleware, the error shape and the OpenAPI document.
+ */
+import { OpenAPIHono } from "@hono/zod-openapi";
+import { bodyLimit } from "hono/body-limit";
+import { Db } from "../db";
+import { ApiError } from "./errors";
+import { validationHook } from "./validation";
+import { authenticate } from "./auth";
+import type { HonoEnv } from "./context";
+import { executionRoutes } from "./routes/executions";
+import { healthRoutes } from "./routes/health";
+import { packageRoutes } from "./routes/packages";
+import { projectRoutes } from "./routes/projects";
+import { secretRoutes } from "./routes/secrets";
+import { MAX_REQUEST_BYTES } from "../limits";
+
+export function createApp(): OpenAPIHono<HonoEnv> {
+  const app = new OpenAPIHono<HonoEnv>({ defaultHook: validationHook });
+
+  app.use("/api/*", async (c, next) => {
+    c.set("requestId", c.req.header("cf-ray") ?? crypto.randomUUID());
+    c.set("db", new Db(c.env.DB));
+    await next();
+    c.header("x-request-id", c.get("requestId"));
+  });
+
+  app.use(
+    "/api/*",
+    bodyLimit({
+      maxSize: MAX_REQUEST_BYTES,
+      onError: () => {
+        throw new ApiError(
+          413,
+          "payload_too_large",
+          `The request body is larger than ${MAX_REQUEST_BYTES} bytes: split the upload or shrink the files.`,
+        );
+      },
+    }),
+  );
+
+  app.route("/api", healthRoutes());
+  app.use("/api/*", authenticate);
+  app.route("/api", projectRoutes());
+  app.route("/api", packageRoutes());
+  app.route("/api", secretRoutes());
+  app.route("/api", executionRoutes());
+
+  app.openAPIRegistry.registerComponent("securitySchemes", "bearer", { type: "http", scheme: "bearer" });
+  app.doc31("/api/openapi.json", {
+    openapi: "3.1.0",
+    info: {
+      title: "Ferris Edge API",
+      version: "1",
+      description: "Upload packages with encrypted secrets, run them, and read each step's results.",
+    },
+    security: [{ bearer: [] }],
+  });
+
+  app.notFound((c) => {
+    const error = new ApiError(404, "not_found", `No route matches ${c.req.method} ${new URL(c.req.url).pathname}.`);
+    return c.json(error.toBody(), 404);
+  });
+
+  app.onError((err, c) => {
+    if (err instanceof ApiError) return c.json(err.toBody(), err.status);
+
+    // The client gets no detail of an unexpected error; the log gets it with the request id.
+    console.error(JSON.stringify({ event: "unhandled_error", requestId: c.get("requestId"), error: String(err), stack: err.stack }));
+    const body = new ApiError(500, "internal_error", `An internal error occurred; quote request id ${c.get("requestId")} when reporting it.`);
+    return c.json(body.toBody(), 500);
+  });
+
+  return app;
+}

@@ -1,0 +1,19 @@
+/**
+ * The Worker entry: the edge API under /api/*, static assets for everything else (wrangler.toml
+ * sends only /api/* here first), and the classes that wrangler.toml binds.
+ */
+import { createApp } from "./api/app";
+import type { AppEnv } from "./env";
+
+export { Executor } from "./executor/executor";
+export { SandboxBridge, OutboundGate } from "./executor/bridge";
+
+const app = createApp();
+
+export default {
+  fetch(request, env, ctx) {
+    const url = new URL(request.url);
+    if (url.pathname === "/api" || url.pathname.startsWith("/api/")) return app.fetch(request, env, ctx);
+    return env.ASSETS.fetch(request);
+  },
+} satisfies ExportedHandler<AppEnv>;

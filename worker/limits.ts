@@ -1,0 +1,38 @@
+/**
+ * Every limit of the product in one place; the guide's Limits page lists the same values.
+ */
+const KiB = 1024;
+const MiB = 1024 * KiB;
+
+/** The largest request body; larger bodies get 413 before they are parsed. */
+export const MAX_REQUEST_BYTES = 8 * MiB;
+
+/** A secrets upload (secrets.json, or a project or platform JSON upload). */
+export const MAX_SECRETS_FILE_BYTES = 1 * MiB;
+export const MAX_SECRETS_PER_FILE = 1000;
+/** One secret value, measured as the UTF-8 bytes of its JSON text. */
+export const MAX_SECRET_VALUE_BYTES = 64 * KiB;
+/** Secrets one owner (a package, a project or a workspace) may hold in all. */
+export const MAX_SECRETS_PER_OWNER = 1000;
+export const MAX_SECRET_NAME_LENGTH = 128;
+/** How deep arrays and objects may nest inside an uploaded JSON file. */
+export const MAX_JSON_DEPTH = 64;
+
+export const MAX_SCRIPT_BYTES = 1 * MiB;
+export const MAX_SCRIPTS_PER_PACKAGE = 50;
+export const MAX_CONFIG_BYTES = 64 * KiB;
+export const MAX_PARAMS_BYTES = 64 * KiB;
+
+export const DEFAULT_STEP_TIMEOUT_MS = 30_000;
+export const MAX_STEP_TIMEOUT_MS = 5 * 60_000;
+/** The CPU limit set on each dynamic worker; Cloudflare enforces it, local workerd does not. */
+export const STEP_CPU_LIMIT_MS = 30_000;
+
+/** A step's captured console output; the rest is cut, with a marker line. */
+export const MAX_STEP_OUTPUT_BYTES = 1 * MiB;
+/** Values shorter than this are not used as substring masks. */
+export const MIN_MASKED_LENGTH = 4;
+
+export const MAX_ALLOWED_HOSTS = 20;
+export const MAX_STATE_VALUE_BYTES = 64 * KiB;
+export const MAX_STATE_KEYS = 100;
