@@ -1,9 +1,10 @@
 import type { Db } from "../db";
 import type { AppEnv } from "../env";
+import type { Principal } from "../access/roles";
 
 /** Who made a request, as recorded in `updated_by` columns. */
 export interface Actor {
-  kind: "admin";
+  kind: "admin" | "token" | "session";
   id: string;
 }
 
@@ -13,6 +14,10 @@ export interface RequestVariables {
   db: Db;
   workspaceId: string;
   actor: Actor;
+  /** The authenticated credential with its role; set by the authentication middleware. */
+  principal: Principal;
+  /** The project that the route's target belongs to, once `requires` has resolved it. */
+  projectId: string | null;
 }
 
 export interface HonoEnv {
