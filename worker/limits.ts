@@ -36,3 +36,26 @@ export const MIN_MASKED_LENGTH = 4;
 export const MAX_ALLOWED_HOSTS = 20;
 export const MAX_STATE_VALUE_BYTES = 64 * KiB;
 export const MAX_STATE_KEYS = 100;
+
+/** Playground workspaces: one per browser visitor, deleted after a day without use. */
+export const PLAYGROUND_SESSION_IDLE_MS = 24 * 60 * 60_000;
+/** How often a session's last use is written back, at most. */
+export const PLAYGROUND_TOUCH_INTERVAL_MS = 60_000;
+export const PLAYGROUND_MAX_PACKAGES = 20;
+export const PLAYGROUND_MAX_PROJECTS = 10;
+/** Executions a playground workspace may start in any sliding window of one minute. */
+export const PLAYGROUND_RUNS_PER_MINUTE = 10;
+/** The largest request body a playground workspace may send. */
+export const PLAYGROUND_MAX_REQUEST_BYTES = 2 * MiB;
+/** Playground workspaces that may exist at once across the deployment. */
+export const PLAYGROUND_MAX_WORKSPACES = 10_000;
+/** Idle workspaces one sweep deletes at most, so a sweep stays short. */
+export const PLAYGROUND_SWEEP_BATCH = 25;
+
+/** Project and package names, in characters. */
+export const MAX_NAME_LENGTH = 100;
+/** Project and package descriptions, in characters. */
+export const MAX_DESCRIPTION_LENGTH = 1000;
+/** A script's file name, in characters; it also becomes a module name in the sandbox. */
+export const MAX_SCRIPT_FILE_NAME_LENGTH = 100;
+export const MAX_MANIFEST_BYTES = 64 * KiB;

@@ -12,6 +12,7 @@ import type { HonoEnv } from "./context";
 import { executionRoutes } from "./routes/executions";
 import { healthRoutes } from "./routes/health";
 import { packageRoutes } from "./routes/packages";
+import { playgroundRoutes } from "./routes/playground";
 import { projectRoutes } from "./routes/projects";
 import { secretRoutes } from "./routes/secrets";
 import { MAX_REQUEST_BYTES } from "../limits";
@@ -41,6 +42,8 @@ export function createApp(): OpenAPIHono<HonoEnv> {
   );
 
   app.route("/api", healthRoutes());
+  // Before authentication: these routes create the session cookie that authenticates.
+  app.route("/api", playgroundRoutes());
   app.use("/api/*", authenticate);
   app.route("/api", projectRoutes());
   app.route("/api", packageRoutes());

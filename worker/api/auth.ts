@@ -1,6 +1,7 @@
 import { createMiddleware } from "hono/factory";
 import type { HonoEnv } from "./context";
 import { ApiError } from "./errors";
+import { authenticateSession, readSessionToken } from "./session";
 
 /** The workspace that the admin token acts in; the initial migration creates it. */
 export const LOCAL_WORKSPACE_ID = "ws_local";
@@ -21,11 +22,24 @@ function bearerToken(header: string | undefined): string | null {
   return match?.[1] ?? null;
 }
 
-/** Resolves the caller to a workspace and an actor, or rejects the request with 401. */
+/**
+ * Resolves the caller to a workspace and an actor, or rejects the request with 401. A bearer
+ * token wins over a playground session cookie when a request carries both.
+ */
 export const authenticate = createMiddleware<HonoEnv>(async (c, next) => {
-  const token = bearerToken(c.req.header("authorization"));
+  const authorization = c.req.header("authorization");
+  const sessionToken = readSessionToken(c);
+  if (authorization === undefined && sessionToken !== null) {
+    return authenticateSession(c, sessionToken, next);
+  }
+
+  const token = bearerToken(authorization);
   if (token === null) {
-    throw new ApiError(401, "unauthorized", "Missing bearer token: send `Authorization: Bearer <token>`.");
+    throw new ApiError(
+      401,
+      "unauthorized",
+      "Missing bearer token: send `Authorization: Bearer <token>`, or open /playground/ to start a playground session.",
+    );
   }
 
   const adminToken = c.env.ADMIN_TOKEN;
