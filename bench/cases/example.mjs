@@ -1,0 +1,43 @@
+// The example run: test_secrets.js reading DB_NAME, DB_PASS and the package_name parameter,
+// timed from POST /api/packages/{id}/executions?wait=1 to the finished execution.
+import { EXAMPLE_SCRIPT, EXAMPLE_SECRETS_JSON } from "../lib/scripts.mjs";
+import { measure, summarize } from "../lib/stats.mjs";
+import { assertCompleted, executionTimings, summarizeTimings } from "./runs.mjs";
+
+/** Checks the first run's output: masked secrets and the real package name. */
+async function checkExampleOutput(api, execution, packageName) {
+  const step = await api.getStep(execution.id, 1);
+  const lines = (step.output ?? []).map((line) => line.text);
+  const expected = ["DB NAME: ***", "DB PASS: ***", `PACKAGE NAME: ${packageName}`];
+  for (const line of expected) {
+    if (!lines.some((text) => text.includes(line))) {
+      throw new Error(`The example run's output lacks ${JSON.stringify(line)}; it was ${JSON.stringify(lines)}.`);
+    }
+  }
+}
+
+export async function runExample({ api, plan, projectId }) {
+  const packageName = "bench-example";
+  const created = await api.uploadPackage(projectId, {
+    name: packageName,
+    scripts: [EXAMPLE_SCRIPT],
+    secrets: EXAMPLE_SECRETS_JSON,
+  });
+
+  const first = await api.runAndWait(created.id);
+  assertCompleted(first, "example run");
+  await checkExampleOutput(api, first, packageName);
+
+  const { samples, results } = await measure(async () => {
+    const execution = await api.runAndWait(created.id);
+    assertCompleted(execution, "example run");
+    return execution;
+  }, plan.example);
+
+  return {
+    package_id: created.id,
+    ...summarize(samples),
+    d1_queries: results[0]?.d1_queries ?? null,
+    server: summarizeTimings(results.map(executionTimings)),
+  };
+}

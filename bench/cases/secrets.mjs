@@ -1,0 +1,58 @@
+// Secret lookups: one step that reads 100 secrets spread over the three scopes against one
+// that reads a single secret. Both packages sit in the same project with the same stored
+// secrets, so the only difference between their runs is how many values the script reads.
+import { readSecretsScript, secretSet } from "../lib/scripts.mjs";
+import { measure, summarize } from "../lib/stats.mjs";
+import { assertCompleted, executionTimings, summarizeTimings } from "./runs.mjs";
+
+/** How the 100 secrets are spread: package, project and platform scope. */
+const SPREAD = { package: 34, project: 33, platform: 33 };
+
+function distinct(values) {
+  return [...new Set(values)].sort((a, b) => a - b);
+}
+
+async function measureReads(api, packageId, what, plan) {
+  const { samples, results } = await measure(async () => {
+    const execution = await api.runAndWait(packageId);
+    assertCompleted(execution, what);
+    return execution;
+  }, plan);
+  const queries = results.map((execution) => execution.d1_queries);
+  return {
+    ...summarize(samples),
+    d1_queries: queries[0] ?? null,
+    d1_queries_seen: distinct(queries.filter((value) => typeof value === "number")),
+    server: summarizeTimings(results.map(executionTimings)),
+  };
+}
+
+export async function runSecrets({ api, plan }) {
+  const project = await api.createProject("bench-secrets");
+  const packageSecrets = secretSet("BENCH_PKG", SPREAD.package);
+  const projectSecrets = secretSet("BENCH_PRJ", SPREAD.project);
+  const platformSecrets = secretSet("BENCH_PLT", SPREAD.platform);
+  await api.putProjectSecrets(project.id, JSON.stringify(projectSecrets));
+  await api.putPlatformSecrets(JSON.stringify(platformSecrets));
+
+  const all = { ...packageSecrets, ...projectSecrets, ...platformSecrets };
+  const [firstName] = Object.keys(packageSecrets);
+  const oneSecret = { [firstName]: packageSecrets[firstName] };
+
+  const readOne = await api.uploadPackage(project.id, {
+    name: "bench-read-1",
+    scripts: [readSecretsScript("read_one.js", oneSecret)],
+    secrets: JSON.stringify(packageSecrets),
+  });
+  const readHundred = await api.uploadPackage(project.id, {
+    name: "bench-read-100",
+    scripts: [readSecretsScript("read_hundred.js", all)],
+    secrets: JSON.stringify(packageSecrets),
+  });
+
+  return {
+    spread: SPREAD,
+    one_secret: await measureReads(api, readOne.id, "1-secret run", plan.secrets),
+    hundred_secrets: await measureReads(api, readHundred.id, "100-secret run", plan.secrets),
+  };
+}

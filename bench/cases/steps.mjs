@@ -1,0 +1,57 @@
+// Per-step overhead: a 10-step package against a 1-step package, both of trivial steps.
+// The two are run alternately so that drift in the machine's load hits both alike;
+// overhead = (t10 - t1) / 9 on the medians.
+import { performance } from "node:perf_hooks";
+import { trivialScript } from "../lib/scripts.mjs";
+import { median, round, summarize } from "../lib/stats.mjs";
+import { assertCompleted, executionTimings, summarizeTimings } from "./runs.mjs";
+
+const MANY_STEPS = 10;
+
+async function timedRun(api, packageId, what) {
+  const started = performance.now();
+  const execution = await api.runAndWait(packageId);
+  const elapsed = performance.now() - started;
+  assertCompleted(execution, what);
+  if ((execution.steps?.length ?? 0) > 0 && execution.steps.some((step) => step.status !== "completed")) {
+    throw new Error(`The ${what} finished with a step that did not complete, execution ${execution.id}.`);
+  }
+  return { elapsed, execution };
+}
+
+export async function runSteps({ api, plan, projectId }) {
+  const single = await api.uploadPackage(projectId, { name: "bench-steps-1", scripts: [trivialScript(1)] });
+  const scripts = Array.from({ length: MANY_STEPS }, (_, index) => trivialScript(index + 1));
+  const many = await api.uploadPackage(projectId, { name: "bench-steps-10", scripts });
+
+  for (let i = 0; i < plan.steps.warmup; i += 1) {
+    await timedRun(api, single.id, "1-step run");
+    await timedRun(api, many.id, "10-step run");
+  }
+
+  const singleSamples = [];
+  const manySamples = [];
+  const singleExecutions = [];
+  const manyExecutions = [];
+  for (let i = 0; i < plan.steps.repetitions; i += 1) {
+    const one = await timedRun(api, single.id, "1-step run");
+    singleSamples.push(one.elapsed);
+    singleExecutions.push(one.execution);
+
+    const ten = await timedRun(api, many.id, "10-step run");
+    manySamples.push(ten.elapsed);
+    manyExecutions.push(ten.execution);
+  }
+
+  const stepCount = manyExecutions[0]?.steps?.length;
+  if (stepCount !== undefined && stepCount !== MANY_STEPS) {
+    throw new Error(`The 10-step package ran ${stepCount} steps.`);
+  }
+
+  const overhead = (median(manySamples) - median(singleSamples)) / (MANY_STEPS - 1);
+  return {
+    one_step: { ...summarize(singleSamples), server: summarizeTimings(singleExecutions.map(executionTimings)) },
+    ten_steps: { ...summarize(manySamples), server: summarizeTimings(manyExecutions.map(executionTimings)) },
+    per_step_overhead_ms: round(overhead),
+  };
+}

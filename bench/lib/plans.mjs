@@ -1,0 +1,23 @@
+// Repetition counts of each case. Every timed figure gets an untimed warm-up first. The full
+// plan fits in 5 minutes and the quick one in 1 minute on a two-core machine, measured with
+// local workerd; runs that get slower than that grow the time accordingly.
+export const PLANS = {
+  quick: {
+    floor: { warmup: 5, repetitions: 30 },
+    example: { warmup: 3, repetitions: 15 },
+    steps: { warmup: 2, repetitions: 8 },
+    secrets: { warmup: 2, repetitions: 8 },
+    uploads: { warmup: 1, repetitions: 5 },
+    throughput: { levels: [1, 8, 32], packages: 8, totalRuns: { 1: 10, 8: 32, 32: 64 } },
+    classic: { warmup: 2, repetitions: 10 },
+  },
+  full: {
+    floor: { warmup: 20, repetitions: 200 },
+    example: { warmup: 10, repetitions: 60 },
+    steps: { warmup: 5, repetitions: 30 },
+    secrets: { warmup: 5, repetitions: 30 },
+    uploads: { warmup: 3, repetitions: 20 },
+    throughput: { levels: [1, 8, 32], packages: 16, totalRuns: { 1: 40, 8: 160, 32: 320 } },
+    classic: { warmup: 5, repetitions: 40 },
+  },
+};

@@ -1,0 +1,130 @@
+// Starts the benchmark's Worker the way `npm start` starts the product: the D1 migrations
+// applied to a local database, then `wrangler dev` on 127.0.0.1. Each start gets a fresh
+// temporary persistence directory and its own random platform key and admin token.
+import { spawn, spawnSync } from "node:child_process";
+import { randomBytes } from "node:crypto";
+import { mkdtempSync, openSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { dirname, join } from "node:path";
+import { fileURLToPath } from "node:url";
+
+const benchDirectory = dirname(dirname(fileURLToPath(import.meta.url)));
+const repositoryDirectory = dirname(benchDirectory);
+const configPath = join(benchDirectory, "wrangler.toml");
+
+/** How long `wrangler dev` may take to answer GET /api/health before the start fails. */
+const READY_TIMEOUT_MS = 90_000;
+
+function wranglerEnvironment() {
+  return { ...process.env, WRANGLER_SEND_METRICS: "false", CI: "true" };
+}
+
+function tailOf(path, lines = 40) {
+  try {
+    return readFileSync(path, "utf8").split("\n").slice(-lines).join("\n");
+  } catch {
+    return "(no log)";
+  }
+}
+
+function applyMigrations(persistDirectory, logPath) {
+  const result = spawnSync(
+    "wrangler",
+    ["d1", "migrations", "apply", "DB", "--local", "--config", configPath, "--persist-to", persistDirectory],
+    { cwd: repositoryDirectory, env: wranglerEnvironment(), encoding: "utf8" },
+  );
+  writeFileSync(logPath, `${result.stdout ?? ""}${result.stderr ?? ""}`);
+  if (result.status !== 0) {
+    throw new Error(`wrangler d1 migrations apply failed with exit code ${result.status}:\n${tailOf(logPath)}`);
+  }
+}
+
+async function waitUntilHealthy(baseUrl, child, logPath) {
+  const deadline = Date.now() + READY_TIMEOUT_MS;
+  while (Date.now() < deadline) {
+    if (child.exitCode !== null) {
+      throw new Error(`wrangler dev exited with code ${child.exitCode} before it served requests:\n${tailOf(logPath)}`);
+    }
+    try {
+      const response = await fetch(`${baseUrl}/api/health`);
+      if (response.ok) return;
+    } catch {
+      // Not listening yet: try again shortly.
+    }
+    await new Promise((resolve) => setTimeout(resolve, 250));
+  }
+  throw new Error(`wrangler dev did not answer GET /api/health within ${READY_TIMEOUT_MS} ms:\n${tailOf(logPath)}`);
+}
+
+/**
+ * Starts the Worker on 127.0.0.1:`port`, with the devtools inspector on `inspectorPort`.
+ * Returns { baseUrl, adminToken, logPath, stop }. `stop()` ends the wrangler process group
+ * that this call started and removes the temporary directory.
+ */
+export async function startWorker({ port, inspectorPort, keepState = false }) {
+  const stateDirectory = mkdtempSync(join(tmpdir(), "ferris-bench-"));
+  const persistDirectory = join(stateDirectory, "state");
+  const variablesPath = join(stateDirectory, "bench.vars");
+  const migrationLogPath = join(stateDirectory, "migrations.log");
+  const logPath = join(stateDirectory, "wrangler-dev.log");
+
+  const adminToken = `fe_bench_${randomBytes(24).toString("base64url")}`;
+  const platformKey = randomBytes(32).toString("base64");
+  writeFileSync(variablesPath, `PLATFORM_KEY=${platformKey}\nADMIN_TOKEN=${adminToken}\n`, { mode: 0o600 });
+
+  applyMigrations(persistDirectory, migrationLogPath);
+
+  const logFile = openSync(logPath, "a");
+  const args = [
+    "dev",
+    "--config", configPath,
+    "--ip", "127.0.0.1",
+    "--port", String(port),
+    "--inspector-ip", "127.0.0.1",
+    "--inspector-port", String(inspectorPort),
+    "--persist-to", persistDirectory,
+    "--env-file", variablesPath,
+    "--local",
+    "--show-interactive-dev-session=false",
+  ];
+  // A process group of its own, so that stop() can end wrangler and the workerd it starts.
+  const child = spawn("wrangler", args, {
+    cwd: repositoryDirectory,
+    env: wranglerEnvironment(),
+    stdio: ["ignore", logFile, logFile],
+    detached: true,
+  });
+
+  let stopped = false;
+  const stop = async () => {
+    if (stopped) return;
+    stopped = true;
+    if (child.exitCode === null) {
+      const exited = new Promise((resolve) => child.once("exit", resolve));
+      try {
+        process.kill(-child.pid, "SIGTERM");
+      } catch {
+        // The group is already gone.
+      }
+      const timer = setTimeout(() => {
+        try {
+          process.kill(-child.pid, "SIGKILL");
+        } catch {
+          // The group is already gone.
+        }
+      }, 5_000);
+      await exited;
+      clearTimeout(timer);
+    }
+    if (!keepState) rmSync(stateDirectory, { recursive: true, force: true });
+  };
+
+  const baseUrl = `http://127.0.0.1:${port}`;
+  try {
+    await waitUntilHealthy(baseUrl, child, logPath);
+  } catch (error) {
+    await stop();
+    throw error;
+  }
+  return { baseUrl, adminToken, logPath, stateDirectory, stop };
+}
