@@ -2,13 +2,14 @@
 // `npm run bench`: measures the run path of Ferris Edge against the Worker Loader floor and
 // a classic one-process-per-step executor. Prints a table and writes bench/results/latest.json.
 //
-//   node bench/run.mjs [--quick] [--port N] [--only CASE,CASE] [--output FILE] [--keep-state]
+//   node bench/run.mjs [--quick] [--port N] [--only CASE,CASE] [--output FILE] [--keep-state] [--update-page]
 //
 // --quick    a reduced run (fewer repetitions), under a minute on two cores
 // --port N   the Worker's port on 127.0.0.1 (default 8850); the inspector takes N + 1
 // --only     run only the named cases: floor, example, steps, throughput, uploads, secrets, classic
 // --output   where to write the JSON results (default bench/results/latest.json)
 // --keep-state  keep the temporary D1 and Durable Object state and the wrangler log
+// --update-page write the figures into the guide's Benchmarks page as well
 import { execFileSync } from "node:child_process";
 import { mkdirSync, renameSync, writeFileSync } from "node:fs";
 import { cpus, totalmem } from "node:os";
@@ -24,11 +25,13 @@ import { runSteps } from "./cases/steps.mjs";
 import { runThroughput } from "./cases/throughput.mjs";
 import { runUploads } from "./cases/uploads.mjs";
 import { ApiClient } from "./lib/api.mjs";
+import { updatePage } from "./lib/page.mjs";
 import { PLANS } from "./lib/plans.mjs";
 import { renderReport, targetLines } from "./lib/report.mjs";
 import { startWorker } from "./lib/server.mjs";
 
 const benchDirectory = dirname(fileURLToPath(import.meta.url));
+const guidePagePath = join(dirname(benchDirectory), "site", "src", "content", "docs", "benchmarks.md");
 const ALL_CASES = ["floor", "example", "steps", "throughput", "uploads", "secrets", "classic"];
 /** The cases that need the Worker; the classic executor runs after it has stopped. */
 const SERVER_CASES = new Set(ALL_CASES.filter((name) => name !== "classic"));
@@ -41,6 +44,7 @@ function parseOptions() {
       only: { type: "string" },
       output: { type: "string", default: join(benchDirectory, "results", "latest.json") },
       "keep-state": { type: "boolean", default: false },
+      "update-page": { type: "boolean", default: false },
     },
   });
 
@@ -51,7 +55,7 @@ function parseOptions() {
   const cases = values.only ? values.only.split(",").map((name) => name.trim()) : ALL_CASES;
   const unknown = cases.filter((name) => !ALL_CASES.includes(name));
   if (unknown.length > 0) throw new Error(`--only names unknown cases ${unknown.join(", ")}; known: ${ALL_CASES.join(", ")}.`);
-  return { quick: values.quick, port, cases, output: resolve(values.output), keepState: values["keep-state"] };
+  return { quick: values.quick, port, cases, output: resolve(values.output), keepState: values["keep-state"], updatePage: values["update-page"] };
 }
 
 function commandOutput(command, args) {
@@ -154,6 +158,10 @@ async function main() {
 
   writeResults(options.output, report);
   console.log(renderReport(report));
+  if (options.updatePage) {
+    updatePage(guidePagePath, report);
+    console.log(`bench: figures written to ${guidePagePath}`);
+  }
   console.log(`\nbench: ${report.duration_seconds} s; results written to ${options.output}`);
   if (errors.length > 0) process.exitCode = 1;
 }

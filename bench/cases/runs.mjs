@@ -2,10 +2,10 @@
 import { median, round } from "../lib/stats.mjs";
 
 /** Throws unless the execution ended completed, naming the case and the failure. */
-export function assertCompleted(execution, what) {
+export function assertCompleted(execution, runLabel) {
   if (execution?.status === "completed") return;
   const reason = execution?.failure_reason ?? "unknown";
-  throw new Error(`The ${what} ended ${execution?.status ?? "without a status"} (failure_reason ${reason}), execution ${execution?.id}.`);
+  throw new Error(`The ${runLabel} ended ${execution?.status ?? "without a status"} (failure_reason ${reason}), execution ${execution?.id}.`);
 }
 
 function millisecondsBetween(start, end) {

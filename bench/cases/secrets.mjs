@@ -5,17 +5,17 @@ import { readSecretsScript, secretSet } from "../lib/scripts.mjs";
 import { measure, summarize } from "../lib/stats.mjs";
 import { assertCompleted, executionTimings, summarizeTimings } from "./runs.mjs";
 
-/** How the 100 secrets are spread: package, project and platform scope. */
+/** The count of secrets at each scope, 100 in all. */
 const SPREAD = { package: 34, project: 33, platform: 33 };
 
 function distinct(values) {
   return [...new Set(values)].sort((a, b) => a - b);
 }
 
-async function measureReads(api, packageId, what, plan) {
+async function measureReads(api, packageId, runLabel, plan) {
   const { samples, results } = await measure(async () => {
     const execution = await api.runAndWait(packageId);
-    assertCompleted(execution, what);
+    assertCompleted(execution, runLabel);
     return execution;
   }, plan);
   const queries = results.map((execution) => execution.d1_queries);

@@ -8,13 +8,13 @@ import { assertCompleted, executionTimings, summarizeTimings } from "./runs.mjs"
 
 const MANY_STEPS = 10;
 
-async function timedRun(api, packageId, what) {
+async function timedRun(api, packageId, runLabel) {
   const started = performance.now();
   const execution = await api.runAndWait(packageId);
   const elapsed = performance.now() - started;
-  assertCompleted(execution, what);
+  assertCompleted(execution, runLabel);
   if ((execution.steps?.length ?? 0) > 0 && execution.steps.some((step) => step.status !== "completed")) {
-    throw new Error(`The ${what} finished with a step that did not complete, execution ${execution.id}.`);
+    throw new Error(`The ${runLabel} finished with a step that did not complete, execution ${execution.id}.`);
   }
   return { elapsed, execution };
 }

@@ -1,6 +1,6 @@
-// Repetition counts of each case. Every timed figure gets an untimed warm-up first. The full
-// plan fits in 5 minutes and the quick one in 1 minute on a two-core machine, measured with
-// local workerd; runs that get slower than that grow the time accordingly.
+// Repetition counts of each case. Every timed figure gets an untimed warm-up first. The counts
+// are sized so that the full plan takes under 5 minutes and the quick one under 1 minute on a
+// two-core machine; slower runs make the whole benchmark slower by the same factor.
 export const PLANS = {
   quick: {
     floor: { warmup: 5, repetitions: 30 },

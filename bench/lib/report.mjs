@@ -96,7 +96,8 @@ export function renderReport(report) {
 
   out.push("");
   for (const target of report.targets) {
-    const verdict = target.met === null ? "not measured" : target.met ? "met" : "missed";
+    let verdict = "not measured";
+    if (target.met !== null) verdict = target.met ? "met" : "missed";
     const value = target.value === Infinity ? "inf" : target.value;
     out.push(`${verdict.padEnd(12)} ${target.name} = ${value} (target ${target.comparison} ${target.limit}; ${target.detail})`);
   }
