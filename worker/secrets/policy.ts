@@ -331,7 +331,11 @@ function findValueProblem(value: unknown, path: PathSegment[], depth: number): V
     case "object":
       break;
     default:
-      return { code: "invalid_value", message: `contains a ${typeof value} at ${formatPath(path)}, which is not a JSON value`, path };
+      return {
+        code: "invalid_value",
+        message: `contains ${value === undefined ? "undefined" : `a ${typeof value}`} at ${formatPath(path)}, which is not a JSON value`,
+        path,
+      };
   }
 
   if (value === null) return null;
