@@ -13,13 +13,16 @@ export async function get_secret(name) {
 }
 
 /** Returns the run parameter, or null when it is absent. */
-export async function get_param(name) {
+export function get_param(name) {
   return Object.hasOwn(params, name) ? params[name] : null;
 }
 
+/** The run's context, the argument of a script's default export, as in the sandbox SDK. */
 export const context = {
   secrets: { get: get_secret },
-  params: { get: get_param },
-  config: { get: async (name) => (Object.hasOwn(config, name) ? config[name] : null) },
+  params: { get: get_param, all: () => ({ ...params }) },
+  config: { get: (name) => (Object.hasOwn(config, name) ? config[name] : null), all: () => ({ ...config }) },
   package: { id: params.package_id ?? null, name: params.package_name ?? null },
 };
+
+export default context;
