@@ -13,6 +13,7 @@ import {
   type PlatformKey,
   type WrappedDataKey,
 } from "../crypto/envelope";
+import { auditStatement, type AuditActor, type AuditRecord } from "../access/audit";
 import { ApiError } from "../api/errors";
 import { now } from "../ids";
 import { MAX_SECRETS_PER_OWNER } from "../limits";
@@ -28,6 +29,17 @@ export interface SecretWriteOptions {
   replace: boolean;
   /** Recorded in `updated_by`: a token id, "admin" or an execution id. */
   actor: string;
+  /** When given, the batch also appends one audit record per created, updated or deleted name. */
+  audit?: SecretAuditContext;
+}
+
+/** Who made a secret change and in which context, for its audit records. */
+export interface SecretAuditContext {
+  actor: AuditActor;
+  requestId?: string | null;
+  projectId?: string | null;
+  packageId?: string | null;
+  executionId?: string | null;
 }
 
 /** A secret's name and times, the only columns a listing returns. */
@@ -107,6 +119,9 @@ export async function secretWriteStatements(
     rows.push({ name: entry.name, nameFolded: entry.name.toLowerCase(), ciphertext });
   }
   statements.push(...upsertStatements(db, owner, rows, options.actor));
+  if (options.audit !== undefined) {
+    statements.push(auditStatement(db, writeAuditRecords(owner, entries, existing, options.replace, options.audit)));
+  }
   return statements;
 }
 
@@ -152,16 +167,25 @@ export async function listSecretNames(db: Db, owner: Owner): Promise<SecretName[
   );
 }
 
-/** Deletes one secret by its exact name; returns false when the owner has no such secret. */
-export async function deleteSecret(db: Db, owner: Owner, name: string): Promise<boolean> {
-  const result = await db.run(
-    "DELETE FROM secrets WHERE workspace_id = ? AND scope = ? AND owner_id = ? AND name = ?",
-    owner.workspaceId,
-    owner.scope,
-    owner.ownerId,
-    name,
-  );
-  return result.meta.changes > 0;
+/**
+ * Deletes one secret by its exact name; returns false when the owner has no such secret.
+ * With `audit`, the delete and its audit record run in one batch after a check that the
+ * secret exists, so a missing secret leaves no record.
+ */
+export async function deleteSecret(db: Db, owner: Owner, name: string, audit?: SecretAuditContext): Promise<boolean> {
+  const where = "WHERE workspace_id = ? AND scope = ? AND owner_id = ? AND name = ?";
+  if (audit === undefined) {
+    const result = await db.run(`DELETE FROM secrets ${where}`, owner.workspaceId, owner.scope, owner.ownerId, name);
+    return result.meta.changes > 0;
+  }
+
+  const found = await db.first(`SELECT 1 FROM secrets ${where}`, owner.workspaceId, owner.scope, owner.ownerId, name);
+  if (found === null) return false;
+  await db.batch([
+    db.prepare(`DELETE FROM secrets ${where}`, owner.workspaceId, owner.scope, owner.ownerId, name),
+    auditStatement(db, [auditRecord(owner, audit, "secret.deleted", name)]),
+  ]);
+  return true;
 }
 
 /**
@@ -293,6 +317,46 @@ function tooManySecrets(owner: Owner, total: number): ApiError {
       "delete unused secrets first.",
     { limit: MAX_SECRETS_PER_OWNER, total },
   );
+}
+
+function writeAuditRecords(
+  owner: Owner,
+  entries: SecretEntry[],
+  existing: SecretName[],
+  replace: boolean,
+  audit: SecretAuditContext,
+): AuditRecord[] {
+  const storedNames = new Set(existing.map((row) => row.name));
+  const records = entries.map((entry) =>
+    auditRecord(owner, audit, storedNames.has(entry.name) ? "secret.updated" : "secret.created", entry.name),
+  );
+  if (replace) {
+    const kept = new Set(entries.map((entry) => entry.name));
+    for (const row of existing) {
+      if (!kept.has(row.name)) records.push(auditRecord(owner, audit, "secret.deleted", row.name));
+    }
+  }
+  return records;
+}
+
+function auditRecord(
+  owner: Owner,
+  audit: SecretAuditContext,
+  action: "secret.created" | "secret.updated" | "secret.deleted",
+  secretName: string,
+): AuditRecord {
+  return {
+    workspaceId: owner.workspaceId,
+    actor: audit.actor,
+    action,
+    scope: owner.scope,
+    ownerId: owner.ownerId,
+    projectId: audit.projectId ?? null,
+    packageId: audit.packageId ?? (owner.scope === "package" ? owner.ownerId : null),
+    executionId: audit.executionId ?? null,
+    secretName,
+    requestId: audit.requestId ?? null,
+  };
 }
 
 function isUniqueConstraintError(error: unknown): boolean {

@@ -3,14 +3,16 @@
  * policy parses itself, so the routes declare no zod body schema and nothing calls
  * JSON.parse on an upload. Responses carry names and times, never values.
  */
-import { createRoute, OpenAPIHono, z } from "@hono/zod-openapi";
+import { OpenAPIHono, z } from "@hono/zod-openapi";
 import type { Context } from "hono";
+import { auditActor } from "../../access/authorize";
 import type { Owner } from "../../crypto/envelope";
 import { checkSecretName, parseSecretsFile } from "../../secrets/policy";
-import { deleteSecret, listSecretNames, writeSecrets } from "../../secrets/store";
+import { deleteSecret, listSecretNames, writeSecrets, type SecretAuditContext } from "../../secrets/store";
 import type { HonoEnv } from "../context";
-import { ApiError, notFound } from "../errors";
+import { ApiError } from "../errors";
 import { requirePlatformKey } from "../platform-key";
+import { secureRoute } from "../secure-route";
 import { validationHook } from "../validation";
 
 const ErrorSchema = z
@@ -66,7 +68,8 @@ function errorResponse(description: string) {
 
 const uploadErrors = {
   400: errorResponse("The file is not valid: encoding, JSON syntax, names or values."),
-  404: errorResponse("The owner is not in the caller's workspace."),
+  403: errorResponse("The caller's role may not write these secrets."),
+  404: errorResponse("The project or package is not visible to the caller."),
   409: errorResponse("A name differs only in letter case from a stored one."),
   413: errorResponse("The file, a value or the owner's number of secrets is over a limit."),
   500: errorResponse("PLATFORM_KEY is missing or malformed."),
@@ -82,17 +85,19 @@ function writeResponses(description: string) {
 function listResponses(description: string) {
   return {
     200: { description, content: { "application/json": { schema: SecretListSchema } } },
-    404: errorResponse("The owner is not in the caller's workspace."),
+    403: errorResponse("The caller's role may not list these secrets."),
+    404: errorResponse("The project is not visible to the caller."),
   };
 }
 
 const deleteResponses = {
   204: { description: "The secret was deleted." },
   400: errorResponse("The name is not a valid secret name."),
+  403: errorResponse("The caller's role may not delete these secrets."),
   404: errorResponse("The owner or the secret was not found."),
 };
 
-const putProjectSecrets = createRoute({
+const putProjectSecrets = secureRoute("project:secrets", "project", {
   method: "put",
   path: "/projects/{project}/secrets",
   summary: "Upsert project secrets",
@@ -101,7 +106,7 @@ const putProjectSecrets = createRoute({
   responses: writeResponses("Every secret in the file was written."),
 });
 
-const getProjectSecrets = createRoute({
+const getProjectSecrets = secureRoute("project:read", "project", {
   method: "get",
   path: "/projects/{project}/secrets",
   summary: "List project secret names",
@@ -109,7 +114,7 @@ const getProjectSecrets = createRoute({
   responses: listResponses("The project's secret names, sorted by name."),
 });
 
-const deleteProjectSecret = createRoute({
+const deleteProjectSecret = secureRoute("project:secrets", "project", {
   method: "delete",
   path: "/projects/{project}/secrets/{name}",
   summary: "Delete a project secret",
@@ -117,7 +122,7 @@ const deleteProjectSecret = createRoute({
   responses: deleteResponses,
 });
 
-const putPlatformSecrets = createRoute({
+const putPlatformSecrets = secureRoute("workspace:admin", null, {
   method: "put",
   path: "/platform/secrets",
   summary: "Upsert platform secrets",
@@ -126,14 +131,14 @@ const putPlatformSecrets = createRoute({
   responses: writeResponses("Every secret in the file was written."),
 });
 
-const getPlatformSecrets = createRoute({
+const getPlatformSecrets = secureRoute("workspace:admin", null, {
   method: "get",
   path: "/platform/secrets",
   summary: "List platform secret names",
   responses: listResponses("The workspace's platform secret names, sorted by name."),
 });
 
-const deletePlatformSecret = createRoute({
+const deletePlatformSecret = secureRoute("workspace:admin", null, {
   method: "delete",
   path: "/platform/secrets/{name}",
   summary: "Delete a platform secret",
@@ -141,7 +146,7 @@ const deletePlatformSecret = createRoute({
   responses: deleteResponses,
 });
 
-const putPackageSecrets = createRoute({
+const putPackageSecrets = secureRoute("project:secrets", "package", {
   method: "put",
   path: "/packages/{package}/secrets",
   summary: "Replace package secrets",
@@ -155,16 +160,13 @@ type AppContext = Context<HonoEnv>;
 export function secretRoutes() {
   return new OpenAPIHono<HonoEnv>({ defaultHook: validationHook })
     .openapi(putProjectSecrets, async (c) => {
-      const owner = await projectOwner(c, c.req.valid("param").project);
-      return c.json(await upload(c, owner, { replace: false, fileLabel: "The request body" }), 200);
+      return c.json(await upload(c, projectOwner(c), { replace: false, fileLabel: "The request body" }), 200);
     })
     .openapi(getProjectSecrets, async (c) => {
-      const owner = await projectOwner(c, c.req.valid("param").project);
-      return c.json({ secrets: await listSecretNames(c.get("db"), owner) }, 200);
+      return c.json({ secrets: await listSecretNames(c.get("db"), projectOwner(c)) }, 200);
     })
     .openapi(deleteProjectSecret, async (c) => {
-      const { project, name } = c.req.valid("param");
-      await removeSecret(c, await projectOwner(c, project), name);
+      await removeSecret(c, projectOwner(c), c.req.valid("param").name);
       return c.body(null, 204);
     })
     .openapi(putPlatformSecrets, async (c) => {
@@ -178,7 +180,7 @@ export function secretRoutes() {
       return c.body(null, 204);
     })
     .openapi(putPackageSecrets, async (c) => {
-      const owner = await packageOwner(c, c.req.valid("param").package);
+      const owner = packageOwner(c, c.req.valid("param").package);
       return c.json(await upload(c, owner, { replace: true, fileLabel: "secrets.json" }), 200);
     });
 }
@@ -196,9 +198,10 @@ async function upload(
   await writeSecrets(c.get("db"), platform, owner, parsed.entries, {
     replace: options.replace,
     actor: c.get("actor").id,
+    audit: auditContext(c),
   });
 
-  // Names and a count only: the log never carries a value.
+  // A count only: the log never carries a name list or a value.
   console.log(
     JSON.stringify({
       event: "secrets_written",
@@ -220,7 +223,7 @@ async function removeSecret(c: AppContext, owner: Owner, name: string): Promise<
     ]);
   }
 
-  if (!(await deleteSecret(c.get("db"), owner, name))) {
+  if (!(await deleteSecret(c.get("db"), owner, name, auditContext(c)))) {
     throw new ApiError(
       404,
       "not_found",
@@ -230,26 +233,21 @@ async function removeSecret(c: AppContext, owner: Owner, name: string): Promise<
   }
 }
 
-async function projectOwner(c: AppContext, projectId: string): Promise<Owner> {
-  const workspaceId = c.get("workspaceId");
-  const row = await c.get("db").first<{ id: string }>(
-    "SELECT id FROM projects WHERE id = ? AND workspace_id = ?",
-    projectId,
-    workspaceId,
-  );
-  if (row === null) throw notFound("Project", projectId);
-  return { workspaceId, scope: "project", ownerId: row.id };
+function auditContext(c: AppContext): SecretAuditContext {
+  return { actor: auditActor(c.get("principal")), requestId: c.get("requestId"), projectId: c.get("projectId") };
 }
 
-async function packageOwner(c: AppContext, packageId: string): Promise<Owner> {
-  const workspaceId = c.get("workspaceId");
-  const row = await c.get("db").first<{ id: string }>(
-    "SELECT id FROM packages WHERE id = ? AND workspace_id = ?",
-    packageId,
-    workspaceId,
-  );
-  if (row === null) throw notFound("Package", packageId);
-  return { workspaceId, scope: "package", ownerId: row.id };
+// The `requires` middleware of each route has already checked that the project or package
+// is in the caller's workspace and visible to the caller, and set `projectId`.
+
+function projectOwner(c: AppContext): Owner {
+  const projectId = c.get("projectId");
+  if (projectId === null) throw new Error("A project secret route ran without a resolved project.");
+  return { workspaceId: c.get("workspaceId"), scope: "project", ownerId: projectId };
+}
+
+function packageOwner(c: AppContext, packageId: string): Owner {
+  return { workspaceId: c.get("workspaceId"), scope: "package", ownerId: packageId };
 }
 
 function platformOwner(c: AppContext): Owner {
