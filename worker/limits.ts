@@ -27,6 +27,8 @@ export const DEFAULT_STEP_TIMEOUT_MS = 30_000;
 export const MAX_STEP_TIMEOUT_MS = 5 * 60_000;
 /** The CPU limit set on each dynamic worker; Cloudflare enforces it, local workerd does not. */
 export const STEP_CPU_LIMIT_MS = 30_000;
+/** Subrequests one step may make (fetches through the OutboundGate and SDK calls); Cloudflare enforces it. */
+export const MAX_STEP_SUBREQUESTS = 1_000;
 
 /** A step's captured console output; the rest is cut, with a marker line. */
 export const MAX_STEP_OUTPUT_BYTES = 1 * MiB;

@@ -1,5 +1,198 @@
+/**
+ * The Executor Durable Object: one per package (idFromName(packageId)). It keeps a queue of
+ * run events in its storage and runs them one at a time, in order, so that the state writes
+ * of one package never race. Different packages have different objects and run in parallel.
+ *
+ * Storage keys: "queue" (execution ids in order), "event:<id>" (the run event, whose secrets
+ * are the stored AES-GCM blobs and wrapped data keys) and "running" ({ executionId, position }
+ * while an execution runs). A "running" entry found by the constructor belongs to a previous
+ * life of the object: that execution ends failed with reason "interrupted".
+ */
 import { DurableObject } from "cloudflare:workers";
+import { PlatformKeyError } from "../crypto/envelope";
+import { Db } from "../db";
 import type { AppEnv } from "../env";
+import type { RunEvent } from "./event";
+import {
+  createActiveRun,
+  finishExecution,
+  finishStep,
+  markRemainingUnprocessed,
+  runExecution,
+  type ActiveRun,
+} from "./run";
+import { readState, writeState } from "./state";
+import type { BridgeProps, SandboxExports } from "./step";
+import { ScriptFacingError } from "./vault";
 
-/** Runs the executions of one package, one at a time, in order. */
-export class Executor extends DurableObject<AppEnv> {}
+const QUEUE_KEY = "queue";
+const RUNNING_KEY = "running";
+const eventKey = (executionId: string) => `event:${executionId}`;
+
+interface RunningMarker {
+  executionId: string;
+  /** The step in progress; null before the first step starts. */
+  position: number | null;
+}
+
+export class Executor extends DurableObject<AppEnv> {
+  private queue: string[] = [];
+  private active: ActiveRun | null = null;
+  private draining: Promise<void> | null = null;
+  private readonly waiters = new Map<string, (() => void)[]>();
+
+  constructor(ctx: DurableObjectState, env: AppEnv) {
+    super(ctx, env);
+    void ctx.blockConcurrencyWhile(() => this.recover());
+  }
+
+  /** Queues a run and starts the queue if it is idle. Returns the position in the queue. */
+  async enqueue(event: RunEvent): Promise<{ executionId: string; queued: number }> {
+    await this.ctx.storage.put(eventKey(event.executionId), event);
+    this.queue.push(event.executionId);
+    await this.ctx.storage.put(QUEUE_KEY, this.queue);
+
+    // The alarm keeps the object alive while the queue drains, and restarts the queue after
+    // an eviction; the direct start below avoids waiting for the alarm to fire.
+    await this.ctx.storage.setAlarm(Date.now());
+    void this.startDrain();
+    return { executionId: event.executionId, queued: this.queue.length };
+  }
+
+  /** Resolves when the execution has ended (at once if it is not queued here). */
+  async wait(executionId: string): Promise<void> {
+    if (!this.queue.includes(executionId)) return;
+    await new Promise<void>((resolve) => {
+      const list = this.waiters.get(executionId) ?? [];
+      list.push(resolve);
+      this.waiters.set(executionId, list);
+    });
+  }
+
+  override async alarm(): Promise<void> {
+    await this.startDrain();
+  }
+
+  // Calls from the SandboxBridge, on behalf of the step that `props` names.
+
+  async getSecret(props: BridgeProps, name: string): Promise<string | null> {
+    const run = this.requireActive(props);
+    return this.scriptCall(props, () => run.secrets.get(name));
+  }
+
+  async setSecret(props: BridgeProps, name: string, json: string, scope: string): Promise<void> {
+    const run = this.requireActive(props);
+    await this.scriptCall(props, () => run.secrets.set(name, json, scope));
+  }
+
+  async getState(props: BridgeProps, key: string | null): Promise<string | null> {
+    const run = this.requireActive(props);
+    return this.scriptCall(props, () => readState(run.db, this.packageRef(run), key));
+  }
+
+  async putState(props: BridgeProps, key: string, json: string): Promise<void> {
+    const run = this.requireActive(props);
+    await this.scriptCall(props, () => writeState(run.db, this.packageRef(run), key, json));
+  }
+
+  private packageRef(run: ActiveRun) {
+    return { workspaceId: run.event.workspaceId, packageId: run.event.packageId };
+  }
+
+  private requireActive(props: BridgeProps): ActiveRun {
+    const run = this.active;
+    if (run === null || run.event.executionId !== props.executionId || run.position !== props.position) {
+      throw new Error("This step is no longer running, so it cannot use ferris_ef.");
+    }
+    return run;
+  }
+
+  /** Runs a script's request; errors reach the script as messages it may show. */
+  private async scriptCall<T>(props: BridgeProps, call: () => Promise<T>): Promise<T> {
+    try {
+      return await call();
+    } catch (error) {
+      if (error instanceof ScriptFacingError || error instanceof PlatformKeyError) throw new Error(error.message);
+      console.error(
+        JSON.stringify({ event: "sandbox_call_failed", executionId: props.executionId, position: props.position, error: String(error) }),
+      );
+      throw new Error("The platform failed to serve this ferris_ef call; the error is in the platform log.");
+    }
+  }
+
+  private startDrain(): Promise<void> {
+    this.draining ??= this.drain().finally(() => {
+      this.draining = null;
+      // An event queued while the loop was finishing starts a new loop.
+      if (this.queue.length > 0) void this.startDrain();
+    });
+    return this.draining;
+  }
+
+  private async drain(): Promise<void> {
+    while (this.queue.length > 0) {
+      const executionId = this.queue[0]!;
+      const event = await this.ctx.storage.get<RunEvent>(eventKey(executionId));
+      if (event !== undefined) await this.execute(event);
+      await this.dequeue(executionId);
+    }
+  }
+
+  private async execute(event: RunEvent): Promise<void> {
+    const run = createActiveRun(this.env, event);
+    this.active = run;
+    const marker: RunningMarker = { executionId: event.executionId, position: null };
+    try {
+      await this.ctx.storage.put(RUNNING_KEY, marker);
+      await runExecution(this.env, this.ctx.exports as unknown as SandboxExports, run, {
+        beforeStep: (position) => this.ctx.storage.put(RUNNING_KEY, { ...marker, position }),
+      });
+    } catch (error) {
+      // D1 failed mid-run. The execution stays as far as it got; the log has the cause.
+      console.error(JSON.stringify({ event: "execution_crashed", executionId: event.executionId, error: String(error) }));
+    } finally {
+      this.active = null;
+    }
+  }
+
+  private async dequeue(executionId: string): Promise<void> {
+    this.queue = this.queue.filter((id) => id !== executionId);
+    await this.ctx.storage.delete([eventKey(executionId), RUNNING_KEY]);
+    await this.ctx.storage.put(QUEUE_KEY, this.queue);
+    for (const resolve of this.waiters.get(executionId) ?? []) resolve();
+    this.waiters.delete(executionId);
+  }
+
+  private async recover(): Promise<void> {
+    this.queue = (await this.ctx.storage.get<string[]>(QUEUE_KEY)) ?? [];
+    const running = await this.ctx.storage.get<RunningMarker>(RUNNING_KEY);
+    if (running !== undefined) {
+      const event = await this.ctx.storage.get<RunEvent>(eventKey(running.executionId));
+      if (event !== undefined) await failInterrupted(new Db(this.env.DB), event, running.position);
+      console.error(JSON.stringify({ event: "execution_interrupted", executionId: running.executionId, position: running.position }));
+      await this.dequeue(running.executionId);
+    }
+    if (this.queue.length > 0) await this.ctx.storage.setAlarm(Date.now());
+  }
+}
+
+/** Ends an execution that a previous life of the executor was running when it stopped. */
+async function failInterrupted(db: Db, event: RunEvent, position: number | null): Promise<void> {
+  if (position !== null) {
+    await finishStep(
+      db,
+      event,
+      position,
+      {
+        status: "failed",
+        failureReason: "interrupted",
+        output: [],
+        truncated: false,
+        error: { message: "The executor stopped while this step was running; run the package again.", stack: "" },
+      },
+      [],
+    );
+  }
+  await markRemainingUnprocessed(db, event);
+  await finishExecution(db, event, "interrupted");
+}

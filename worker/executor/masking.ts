@@ -1,0 +1,98 @@
+/**
+ * Masking of secret values in a step's output and error before they are stored.
+ *
+ * Every value handed to the script, and every value it set, contributes these masks: the whole
+ * value's text (a string as is, anything else as its JSON text), each line of a multi-line
+ * string, and each string leaf of an array or object. Each of those also contributes its
+ * JSON-escaped form, its base64 form (of the UTF-8 bytes) and its encodeURIComponent form.
+ *
+ * Masks shorter than MIN_MASKED_LENGTH characters, and the empty string, are not used: a
+ * two-letter value would blank every occurrence of those letters in the output while hiding
+ * next to nothing. Such values can therefore appear in output. Masking is a guard against
+ * accidental disclosure, not against a script that transforms a value in some other way
+ * (reversing it, hex-encoding it, base64 of a longer string that contains it).
+ */
+import { MIN_MASKED_LENGTH } from "../limits";
+import type { JsonValue } from "./event";
+
+export const MASK = "***";
+
+export class Masker {
+  private readonly masks = new Set<string>();
+  private pattern: RegExp | null = null;
+
+  /** Adds the masks of one value; values seen before add nothing. */
+  addValue(value: JsonValue): void {
+    const texts = new Set<string>();
+    if (typeof value === "string") {
+      texts.add(value);
+      for (const line of value.split(/\r\n|\r|\n/)) texts.add(line);
+    } else {
+      texts.add(JSON.stringify(value));
+      texts.add(JSON.stringify(value, null, 2));
+      collectStringLeaves(value, texts);
+    }
+
+    let changed = false;
+    for (const text of texts) {
+      for (const form of encodedForms(text)) {
+        if (form.length < MIN_MASKED_LENGTH || this.masks.has(form)) continue;
+        this.masks.add(form);
+        changed = true;
+      }
+    }
+    if (changed) this.pattern = null;
+  }
+
+  /** The length of the longest mask, 0 when there is none. */
+  get longestMask(): number {
+    let longest = 0;
+    for (const mask of this.masks) longest = Math.max(longest, mask.length);
+    return longest;
+  }
+
+  /** Replaces every occurrence of a mask in `text` with `***`, longest masks first. */
+  mask(text: string): string {
+    if (this.masks.size === 0 || text.length < MIN_MASKED_LENGTH) return text;
+    return text.replace(this.compiled(), MASK);
+  }
+
+  private compiled(): RegExp {
+    if (this.pattern === null) {
+      // One alternation, longest first: at each position the regex engine takes the first
+      // alternative that matches, which is then the longest mask starting there.
+      const ordered = [...this.masks].sort((a, b) => b.length - a.length);
+      this.pattern = new RegExp(ordered.map(escapeRegExp).join("|"), "g");
+    }
+    return this.pattern;
+  }
+}
+
+function collectStringLeaves(value: JsonValue, into: Set<string>): void {
+  if (typeof value === "string") {
+    into.add(value);
+    for (const line of value.split(/\r\n|\r|\n/)) into.add(line);
+  } else if (Array.isArray(value)) {
+    for (const item of value) collectStringLeaves(item, into);
+  } else if (value !== null && typeof value === "object") {
+    for (const item of Object.values(value)) collectStringLeaves(item, into);
+  }
+}
+
+function encodedForms(text: string): string[] {
+  if (text === "") return [];
+  const forms = [text, JSON.stringify(text).slice(1, -1), encodeURIComponent(text)];
+  const base64 = utf8Base64(text);
+  forms.push(base64, base64.replace(/=+$/, ""));
+  return forms;
+}
+
+function utf8Base64(text: string): string {
+  let binary = "";
+  for (const byte of new TextEncoder().encode(text)) binary += String.fromCharCode(byte);
+  return btoa(binary);
+}
+
+function escapeRegExp(text: string): string {
+  return text.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
+}
