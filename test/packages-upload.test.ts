@@ -90,6 +90,11 @@ describe("package upload", () => {
     expect(row!.timeout_ms).toBe(120_000);
   });
 
+  it("lowercases hosts and keeps ports", async () => {
+    const details = await createPackage({ manifest: { allowed_hosts: ["API.Example.com", "example.org:8443", "127.0.0.1:8830"] } });
+    expect(details.allowed_hosts).toEqual(["api.example.com", "example.org:8443", "127.0.0.1:8830"]);
+  });
+
   it("form description wins over the manifest", async () => {
     const details = await createPackage({ description: "From the form", manifest: { description: "From the manifest" } });
     expect(details.description).toBe("From the form");
@@ -113,6 +118,13 @@ describe("package upload", () => {
     const field = name.replace(".json", "");
     const error = await uploadError({ scripts: [script(name, "{}")] }, 400, "misplaced_file");
     expect(error.message).toBe(`${name} was sent as a script: upload it in the form field ${field}, not in scripts.`);
+  });
+
+  it("rejects a file name reserved for the sandbox", async () => {
+    const error = await uploadError({ scripts: [script("__ferris_runner.js")] }, 400, "invalid_file_name");
+    expect(error.message).toBe(
+      'The script file name "__ferris_runner.js" is reserved, because names starting with __ferris belong to the sandbox: rename the file.',
+    );
   });
 
   it.each(["../evil.js", "dir/main.js", "-dash.js", "spa ce.js", "ünï.js"])("rejects file name %s", async (name) => {
@@ -255,11 +267,14 @@ describe("package upload", () => {
       ["order that is not an array", { execution_order: "main.js" }, "execution_order must be an array of script file names"],
       ["host with scheme", { allowed_hosts: ["https://example.com"] }, "must be a host name without a scheme"],
       ["host with path", { allowed_hosts: ["example.com/api"] }, "without a path"],
-      ["host with port", { allowed_hosts: ["example.com:8443"] }, "without a port"],
+      ["host with port 0", { allowed_hosts: ["example.com:0"] }, "has an invalid port"],
+      ["host with port 70000", { allowed_hosts: ["example.com:70000"] }, "has an invalid port"],
+      ["host with two ports", { allowed_hosts: ["example.com:1:2"] }, "at most one :port"],
+      ["host with user", { allowed_hosts: ["user@example.com"] }, "without a path, query, fragment or user name"],
       ["wildcard host", { allowed_hosts: ["*.example.com"] }, "wildcards are not supported"],
-      ["uppercase host", { allowed_hosts: ["Example.com"] }, "must be lowercase"],
       ["host with bad label", { allowed_hosts: ["-bad.example.com"] }, "dot-separated labels"],
       ["duplicate host", { allowed_hosts: ["a.example.com", "a.example.com"] }, "is listed twice"],
+      ["duplicate host in other case", { allowed_hosts: ["a.example.com", "A.Example.com"] }, '"A.Example.com" is listed twice'],
       ["too many hosts", { allowed_hosts: Array.from({ length: 21 }, (_, i) => `h${i}.example.com`) }, "lists 21 hosts; the maximum is 20"],
       ["non-string description", { description: 5 }, "description must be a string"],
     ])("rejects %s", async (_case, manifest, fragment) => {

@@ -49,13 +49,23 @@ export function checkTimeoutSeconds(value: unknown, field: string, problems: Fie
   return value * 1000;
 }
 
-/** Returns the reason a host name is invalid, or null when it is a valid lowercase host name. */
-export function checkHostName(host: string): string | null {
-  if (host.includes("://")) return "must be a host name without a scheme (example.com, not https://example.com)";
-  if (/[/?#]/.test(host)) return "must be a host name without a path, query or fragment";
-  if (host.includes(":")) return "must be a host name without a port";
-  if (host.includes("*")) return "must be an exact host name: wildcards are not supported, so list each host";
-  if (host !== host.toLowerCase()) return "must be lowercase";
+/**
+ * Returns the reason an allowed-host entry is invalid, or null when it is valid. An entry is a
+ * host name, optionally with `:port`; without a port the sandbox allows the default http and
+ * https ports only. Call it on the lowercased entry, because host names compare without case.
+ */
+export function checkHostName(entry: string): string | null {
+  if (entry.includes("://")) return "must be a host name without a scheme (example.com, not https://example.com)";
+  if (/[/?#@]/.test(entry)) return "must be a host name without a path, query, fragment or user name";
+  if (entry.includes("*")) return "must be an exact host name: wildcards are not supported, so list each host";
+
+  const match = /^([^:]*)(?::(\d+))?$/.exec(entry);
+  if (match === null) return "must be a host name with at most one :port";
+  const [, host = "", port] = match;
+  if (port !== undefined && (port.startsWith("0") || Number(port) < 1 || Number(port) > 65535)) {
+    return "has an invalid port: use a number from 1 to 65535";
+  }
+
   if (host.length === 0 || host.length > MAX_HOST_LENGTH) return `must be 1 to ${MAX_HOST_LENGTH} characters long`;
   if (!host.split(".").every((label) => HOST_LABEL.test(label))) {
     return "must be dot-separated labels of ASCII letters, digits and hyphens (write an internationalized name in its xn-- form)";
@@ -74,17 +84,18 @@ export function checkAllowedHosts(value: unknown, field: string, problems: Field
   }
 
   const before = problems.length;
+  const hosts = value.map((host: string) => host.toLowerCase());
   const seen = new Set<string>();
-  value.forEach((host: string, index) => {
+  hosts.forEach((host, index) => {
     const reason = checkHostName(host);
     if (reason !== null) {
-      problems.push({ field: `${field}[${index}]`, message: `${JSON.stringify(host)} ${reason}` });
+      problems.push({ field: `${field}[${index}]`, message: `${JSON.stringify(value[index])} ${reason}` });
     } else if (seen.has(host)) {
-      problems.push({ field: `${field}[${index}]`, message: `${JSON.stringify(host)} is listed twice: list it once` });
+      problems.push({ field: `${field}[${index}]`, message: `${JSON.stringify(value[index])} is listed twice: list it once` });
     }
     seen.add(host);
   });
-  return problems.length === before ? [...value] : undefined;
+  return problems.length === before ? hosts : undefined;
 }
 
 /**

@@ -19,7 +19,7 @@ import { parseSecretsFile } from "../secrets/policy";
 import type { SecretEntry } from "../secrets/store";
 import { decodeUtf8, parseJsonObjectFile, type JsonObject, type Result } from "./json-file";
 import { DEFAULT_MANIFEST, MANIFEST_FILE, parseManifest, type Manifest } from "./manifest";
-import { checkScript } from "./script-check";
+import { checkScript, RESERVED_IDENTIFIER_PREFIX } from "./script-check";
 
 export const SECRETS_FILE = "secrets.json";
 export const CONFIG_FILE = "config.json";
@@ -156,6 +156,16 @@ function checkScriptFileName(fileName: string): Result<string> {
       "unsupported_script_type",
       `${fileName} is not a script: steps are JavaScript modules (ES modules with a default-exported function) ` +
         "in .js or .mjs files.",
+      { file: fileName },
+    );
+  }
+
+  // The sandbox's own modules are named __ferris…, so a script of that name could replace one.
+  if (lower.startsWith(RESERVED_IDENTIFIER_PREFIX)) {
+    return invalid(
+      "invalid_file_name",
+      `The script file name ${JSON.stringify(fileName)} is reserved, because names starting with ` +
+        `${RESERVED_IDENTIFIER_PREFIX} belong to the sandbox: rename the file.`,
       { file: fileName },
     );
   }
