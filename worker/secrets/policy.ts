@@ -1,8 +1,8 @@
 /**
  * The one policy for secret names and values, applied to every JSON upload (a package's
  * secrets.json, project and platform uploads) and to values that scripts set. Expected
- * failures are returned as values carrying the ApiError to send; nothing here throws for
- * bad input.
+ * failures are returned as values that carry the ApiError to send, so nothing here throws
+ * for bad input.
  */
 import type { ContentfulStatusCode } from "hono/utils/http-status";
 import { ApiError } from "../api/errors";
@@ -319,7 +319,9 @@ function findValueProblem(value: unknown, path: PathSegment[], depth: number): V
     case "boolean":
       return null;
     case "number":
-      if (!Number.isFinite(value)) return { code: "infinite_number", message: `contains ${value} at ${formatPath(path)}, which JSON cannot represent`, path };
+      if (!Number.isFinite(value)) {
+        return { code: "infinite_number", message: `contains ${value} at ${formatPath(path)}, which JSON cannot represent`, path };
+      }
       if (Number.isInteger(value) && !Number.isSafeInteger(value)) {
         return {
           code: "unsafe_integer",
@@ -345,7 +347,9 @@ function findValueProblem(value: unknown, path: PathSegment[], depth: number): V
 
   if (Array.isArray(value)) {
     for (let index = 0; index < value.length; index++) {
-      if (!(index in value)) return { code: "invalid_value", message: `has an empty slot at ${formatPath([...path, index])}`, path };
+      if (!(index in value)) {
+        return { code: "invalid_value", message: `has an empty slot at ${formatPath([...path, index])}`, path };
+      }
       const problem = findValueProblem(value[index], [...path, index], depth + 1);
       if (problem !== null) return problem;
     }

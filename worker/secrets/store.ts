@@ -33,7 +33,7 @@ export interface SecretWriteOptions {
   audit?: SecretAuditContext;
 }
 
-/** Who made a secret change and in which context, for its audit records. */
+/** The actor and context of a secret change, as recorded in its audit records. */
 export interface SecretAuditContext {
   actor: AuditActor;
   requestId?: string | null;
@@ -140,6 +140,14 @@ export async function writeSecrets(
     await db.batch(await secretWriteStatements(db, platform, owner, entries, options));
   } catch (error) {
     if (!isUniqueConstraintError(error)) throw error;
+    console.warn(
+      JSON.stringify({
+        event: "secret_write_retry",
+        scope: owner.scope,
+        ownerId: owner.ownerId,
+        error: (error as Error).message,
+      }),
+    );
 
     // A concurrent write created the data key or a case variant of a name between the
     // reads and the batch. The retry reads the new state, so it either succeeds or raises
@@ -157,7 +165,7 @@ export async function writeSecrets(
   }
 }
 
-/** Lists the owner's secret names with their times, sorted by name. Never values. */
+/** Lists the owner's secret names with their times, sorted by name, without values. */
 export async function listSecretNames(db: Db, owner: Owner): Promise<SecretName[]> {
   return db.all<SecretName>(
     "SELECT name, created_at, updated_at FROM secrets WHERE workspace_id = ? AND scope = ? AND owner_id = ? ORDER BY name",

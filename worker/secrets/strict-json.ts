@@ -1,15 +1,15 @@
 /**
- * A strict JSON parser (RFC 8259) for uploaded files. JSON.parse keeps the last of two
- * duplicate keys without a word, reports no line or column, and has no depth limit, so
- * uploads go through this parser instead. It also reports every number that a double
- * cannot hold exactly, with the literal as written.
+ * A strict JSON parser (RFC 8259) for uploaded files. JSON.parse silently keeps the last of
+ * two duplicate keys, reports no line or column, and offers no depth limit, so uploads go
+ * through this parser instead. It also reports every number that a double cannot hold
+ * exactly, with the literal as written.
  */
 import type { JsonValue } from "../executor/event";
 
 /** One step of a path into a JSON value: an object key or an array index. */
 export type PathSegment = string | number;
 
-/** A number literal that would not survive as a JavaScript number. */
+/** A number literal that a JavaScript number cannot hold exactly. */
 export interface NumberIssue {
   kind: "unsafe_integer" | "infinite_number";
   /** The literal exactly as written in the file. */
