@@ -275,3 +275,44 @@ describe("package delete", () => {
     expect(JSON.stringify(results)).not.toContain("value-xyz");
   });
 });
+
+describe("uploaded packages run", () => {
+  const step = (label: string) =>
+    `import { get_secret } from "ferris_ef";\nexport default async function main() {\n  console.log("${label}");\n}\n`;
+
+  it("steps follow the stored script order", async () => {
+    const created = await createPackage({
+      scripts: [script("one.js", step("one")), script("two.js", step("two"))],
+      manifest: { execution_order: ["two.js", "one.js"] },
+    });
+    const execution = await expectJson(await api("POST", `/packages/${created.id}/executions?wait=1`, {}), 201);
+
+    expect(execution.status).toBe("completed");
+    expect(execution.steps.map((s: { file_name: string }) => s.file_name)).toEqual(["two.js", "one.js"]);
+    expect(execution.steps.map((s: { position: number }) => s.position)).toEqual([1, 2]);
+  });
+
+  it("an entrypoint is the only step", async () => {
+    const created = await createPackage({
+      scripts: [script("one.js", step("one")), script("two.js", step("two"))],
+      manifest: { entrypoint: "two.js" },
+    });
+    const execution = await expectJson(await api("POST", `/packages/${created.id}/executions?wait=1`, {}), 201);
+    expect(execution.steps.map((s: { file_name: string }) => s.file_name)).toEqual(["two.js"]);
+  });
+
+  it("an inactive package does not run", async () => {
+    const created = await createPackage({ manifest: { active: false } });
+    const response = await api("POST", `/packages/${created.id}/executions?wait=1`, {});
+    expect(response.status).toBe(409);
+  });
+
+  it("executions stay readable after delete", async () => {
+    const created = await createPackage({ scripts: [script("one.js", step("one"))] });
+    const execution = await expectJson(await api("POST", `/packages/${created.id}/executions?wait=1`, {}), 201);
+    expect((await api("DELETE", `/packages/${created.id}`)).status).toBe(204);
+
+    const after = await expectJson(await api("GET", `/executions/${execution.id}`), 200);
+    expect(after.status).toBe("completed");
+  });
+});
