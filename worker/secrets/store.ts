@@ -221,8 +221,10 @@ const PARAMETERS_PER_ROW = 3;
 /**
  * Builds multi-row upserts. The owner, the time and the actor are bound once per statement
  * as ?1 to ?5, and each row binds only its name, folded name and ciphertext, so one
- * statement carries 31 rows within D1's 100 parameters instead of 11. A 1,000-key upload
- * thus takes 33 statements.
+ * statement carries 31 rows within D1's 100 bound parameters instead of 11. A 1,000-key
+ * upload thus takes 33 upserts, 36 statements with the reads and the data key (37 with
+ * its audit record). That is below the 50 queries per Worker invocation of D1's Free plan
+ * (developers.cloudflare.com/d1/platform/limits/).
  */
 function upsertStatements(db: Db, owner: Owner, rows: EncryptedRow[], actor: string): D1PreparedStatement[] {
   const rowsPerStatement = Math.floor((MAX_BOUND_PARAMETERS - SHARED_PARAMETERS) / PARAMETERS_PER_ROW);
