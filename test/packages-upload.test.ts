@@ -209,6 +209,11 @@ describe("package upload", () => {
     expect(error.message).toBe("The form field name is 101 characters long; the maximum is 100.");
   });
 
+  it("rejects a name with a line break", async () => {
+    const error = await uploadError({ name: "two\nlines" }, 400, "invalid_field");
+    expect(error.message).toBe("The form field name contains a control character such as a line break: remove it.");
+  });
+
   it("rejects a missing scripts field", async () => {
     const error = await uploadError({ scripts: [] }, 400, "missing_field");
     expect(error.message).toBe("The form field scripts is missing: upload at least one .js or .mjs file.");

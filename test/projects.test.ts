@@ -29,6 +29,7 @@ describe("projects", () => {
     ["name over 100 characters", { name: "x".repeat(101) }],
     ["missing name", { description: "no name" }],
     ["unknown key", { name: "ok-name", colour: "blue" }],
+    ["name with a line break", { name: "two\nlines" }],
     ["description over 1000 characters", { name: "ok-name", description: "d".repeat(1001) }],
   ])("create rejects %s", async (_case, body) => {
     await expectError(await api("POST", "/projects", body), 400, "invalid_request");
@@ -64,5 +65,23 @@ describe("projects", () => {
 
   it("requests without a token are 401", async () => {
     await expectError(await api("GET", "/projects", undefined, { anonymous: true }), 401, "unauthorized");
+  });
+});
+
+describe("OpenAPI document", () => {
+  it("describes the project and package routes", async () => {
+    const document = await expectJson(await api("GET", "/openapi.json"), 200);
+    const paths = document.paths as Record<string, Record<string, any>>;
+
+    expect(Object.keys(paths["/api/projects"]!).sort()).toEqual(["get", "post"]);
+    expect(Object.keys(paths["/api/packages/{package}"]!).sort()).toEqual(["delete", "get", "patch"]);
+    expect(paths["/api/packages/{package}/scripts"]!.put).toBeDefined();
+    expect(paths["/api/packages/{package}/scripts/{file}"]!.get).toBeDefined();
+
+    const upload = paths["/api/projects/{project}/packages"]!.post;
+    const form = upload.requestBody.content["multipart/form-data"].schema;
+    expect(form.required).toEqual(["name", "scripts"]);
+    expect(Object.keys(form.properties).sort()).toEqual(["config", "description", "manifest", "name", "scripts", "secrets"]);
+    expect(upload["x-permission"]).toBe("project:write");
   });
 });

@@ -14,6 +14,9 @@ import type { SecretName } from "../secrets/store";
 import type { PackageRow, PackageSummaryRow, ProjectRow, ScriptInfoRow } from "./repository";
 import { MAX_TIMEOUT_SECONDS } from "./settings";
 
+/** Names are shown in lists and logs, so line breaks and other control characters are rejected. */
+export const NO_CONTROL_CHARACTERS = /^\P{Cc}*$/u;
+
 export const ErrorSchema = z
   .object({
     error: z.object({
@@ -46,7 +49,13 @@ export const ProjectSchema = z
 
 export const CreateProjectBody = z
   .object({
-    name: z.string().trim().min(1).max(MAX_NAME_LENGTH).openapi({ description: "Unique in the workspace." }),
+    name: z
+      .string()
+      .trim()
+      .min(1)
+      .max(MAX_NAME_LENGTH)
+      .regex(NO_CONTROL_CHARACTERS, "must not contain control characters such as line breaks")
+      .openapi({ description: "Unique in the workspace." }),
     description: z.string().max(MAX_DESCRIPTION_LENGTH).optional(),
   })
   .strict()

@@ -19,6 +19,7 @@ import { parseSecretsFile } from "../secrets/policy";
 import type { SecretEntry } from "../secrets/store";
 import { decodeUtf8, parseJsonObjectFile, type JsonObject, type Result } from "./json-file";
 import { DEFAULT_MANIFEST, MANIFEST_FILE, parseManifest, type Manifest } from "./manifest";
+import { NO_CONTROL_CHARACTERS } from "./schemas";
 import { checkScript, RESERVED_IDENTIFIER_PREFIX } from "./script-check";
 
 export const SECRETS_FILE = "secrets.json";
@@ -263,6 +264,9 @@ export async function parsePackageForm(form: FormData): Promise<Result<PackageUp
 
   const name = singleText(form, "name", MAX_NAME_LENGTH, true);
   if (!name.ok) return name;
+  if (!NO_CONTROL_CHARACTERS.test(name.value!)) {
+    return invalid("invalid_field", "The form field name contains a control character such as a line break: remove it.", { field: "name" });
+  }
   const description = singleText(form, "description", MAX_DESCRIPTION_LENGTH, false);
   if (!description.ok) return description;
 
