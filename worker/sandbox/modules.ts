@@ -30,15 +30,18 @@ export interface SandboxModuleOptions {
   maxOutputBytes: number;
 }
 
-/** Builds the `modules` map of the WorkerCode for one step. */
-export function sandboxModules(options: SandboxModuleOptions): Record<string, string> {
+/**
+ * Builds the `modules` map of the WorkerCode for one step. Each module is typed explicitly
+ * because the Worker Loader infers the type from a `.js` ending, which "ferris_ef" lacks.
+ */
+export function sandboxModules(options: SandboxModuleOptions): Record<string, { js: string }> {
   return {
-    [RUNNER_MODULE]: runnerSource(options.fileName),
-    [PRELUDE_MODULE]: preludeSource(options.allowedHosts),
-    [GUARD_MODULE]: guardSource(options.timeoutMs),
-    [STATE_MODULE]: stateSource(options.maxOutputBytes),
-    [SDK_MODULE]: SDK_SOURCE,
-    [options.fileName]: options.instrumentedSource,
+    [RUNNER_MODULE]: { js: runnerSource(options.fileName) },
+    [PRELUDE_MODULE]: { js: preludeSource(options.allowedHosts) },
+    [GUARD_MODULE]: { js: guardSource(options.timeoutMs) },
+    [STATE_MODULE]: { js: stateSource(options.maxOutputBytes) },
+    [SDK_MODULE]: { js: SDK_SOURCE },
+    [options.fileName]: { js: options.instrumentedSource },
   };
 }
 
@@ -54,11 +57,17 @@ const setTimer = setTimeout;
 const NativePromise = Promise;
 const NativeError = Error;
 const BUDGET_MS = ${Math.floor(timeoutMs)};
-const startedAt = dateNow();
-const deadline = startedAt + BUDGET_MS;
+// The clock starts when the runner begins the step, because the platform's clock reads 0
+// while modules are evaluated at startup.
+let deadline = Infinity;
+let lastYield = 0;
 let calls = 0;
-let lastYield = startedAt;
 let expired = false;
+
+export function startClock() {
+  lastYield = dateNow();
+  deadline = lastYield + BUDGET_MS;
+}
 
 class TimeoutError extends NativeError {
   constructor() {
@@ -286,7 +295,7 @@ export default context;
 function runnerSource(fileName: string): string {
   return `import "${PRELUDE_MODULE}";
 import { WorkerEntrypoint } from "cloudflare:workers";
-import { expire, isExpired, remainingMs } from "${GUARD_MODULE}";
+import { expire, isExpired, remainingMs, startClock } from "${GUARD_MODULE}";
 import { formatValue, output, run } from "${STATE_MODULE}";
 import { context } from "${SDK_MODULE}";
 
@@ -317,6 +326,7 @@ async function invoke() {
 
 export default class Runner extends WorkerEntrypoint {
   async run(input) {
+    startClock();
     run.bridge = this.env.FERRIS;
     run.params = input.params;
     run.config = input.config;
