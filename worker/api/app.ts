@@ -15,6 +15,11 @@ import { packageRoutes } from "./routes/packages";
 import { playgroundRoutes } from "./routes/playground";
 import { projectRoutes } from "./routes/projects";
 import { secretRoutes } from "./routes/secrets";
+import { auditRoutes } from "./routes/audit";
+import { tokenRoutes } from "./routes/tokens";
+import { workspaceRoutes } from "./routes/workspace";
+import { RATE_LIMIT_PERIOD_SECONDS, RateLimitedError } from "../access/rate-limit";
+import { contentSecurityPolicy, SECURITY_HEADERS } from "../http/security-headers";
 import { MAX_REQUEST_BYTES } from "../limits";
 
 export function createApp(): OpenAPIHono<HonoEnv> {
@@ -25,6 +30,8 @@ export function createApp(): OpenAPIHono<HonoEnv> {
     c.set("db", new Db(c.env.DB));
     await next();
     c.header("x-request-id", c.get("requestId"));
+    for (const [name, value] of Object.entries(SECURITY_HEADERS)) c.header(name, value);
+    c.header("content-security-policy", contentSecurityPolicy());
   });
 
   app.use(
@@ -49,6 +56,9 @@ export function createApp(): OpenAPIHono<HonoEnv> {
   app.route("/api", packageRoutes());
   app.route("/api", secretRoutes());
   app.route("/api", executionRoutes());
+  app.route("/api", tokenRoutes());
+  app.route("/api", auditRoutes());
+  app.route("/api", workspaceRoutes());
 
   app.openAPIRegistry.registerComponent("securitySchemes", "bearer", { type: "http", scheme: "bearer" });
   app.doc31("/api/openapi.json", {
@@ -67,6 +77,7 @@ export function createApp(): OpenAPIHono<HonoEnv> {
   });
 
   app.onError((err, c) => {
+    if (err instanceof RateLimitedError) c.header("retry-after", String(RATE_LIMIT_PERIOD_SECONDS));
     if (err instanceof ApiError) return c.json(err.toBody(), err.status);
 
     // The client gets no detail of an unexpected error; the log gets it with the request id.

@@ -1,21 +1,11 @@
 import { createMiddleware } from "hono/factory";
+import { principalForBearer } from "../access/authenticate";
+import { enforceRateLimit } from "../access/rate-limit";
 import type { HonoEnv } from "./context";
 import { ApiError } from "./errors";
 import { authenticateSession, readSessionToken } from "./session";
 
-/** The workspace that the admin token acts in; the initial migration creates it. */
-export const LOCAL_WORKSPACE_ID = "ws_local";
-
-/** Compares two strings in time that depends only on their lengths. */
-export async function constantTimeEqual(a: string, b: string): Promise<boolean> {
-  // Hashing first gives both sides one length, so the comparison leaks nothing of either.
-  const encoder = new TextEncoder();
-  const [hashA, hashB] = await Promise.all([
-    crypto.subtle.digest("SHA-256", encoder.encode(a)),
-    crypto.subtle.digest("SHA-256", encoder.encode(b)),
-  ]);
-  return crypto.subtle.timingSafeEqual(hashA, hashB);
-}
+export { constantTimeEqual, LOCAL_WORKSPACE_ID } from "../access/authenticate";
 
 function bearerToken(header: string | undefined): string | null {
   const match = /^Bearer\s+(\S+)\s*$/i.exec(header ?? "");
@@ -23,14 +13,22 @@ function bearerToken(header: string | undefined): string | null {
 }
 
 /**
- * Resolves the caller to a workspace and an actor, or rejects the request with 401. A bearer
- * token wins over a playground session cookie when a request carries both.
+ * Resolves the caller to a principal, or rejects the request with 401. A bearer token wins
+ * over a playground session cookie when a request carries both. Each principal is then
+ * rate-limited: per token, and per workspace for playground sessions.
  */
 export const authenticate = createMiddleware<HonoEnv>(async (c, next) => {
   const authorization = c.req.header("authorization");
   const sessionToken = readSessionToken(c);
   if (authorization === undefined && sessionToken !== null) {
-    return authenticateSession(c, sessionToken, next);
+    return authenticateSession(c, sessionToken, async () => {
+      await enforceRateLimit(
+        c.env.API_RATE_LIMIT,
+        `workspace:${c.get("principal").workspaceId}`,
+        "Too many requests from this playground workspace: wait a minute before trying again.",
+      );
+      await next();
+    });
   }
 
   const token = bearerToken(authorization);
@@ -42,17 +40,15 @@ export const authenticate = createMiddleware<HonoEnv>(async (c, next) => {
     );
   }
 
-  const adminToken = c.env.ADMIN_TOKEN;
-  if (!adminToken) {
-    console.error(JSON.stringify({ event: "admin_token_missing", requestId: c.get("requestId") }));
-    throw new ApiError(503, "not_configured", "ADMIN_TOKEN is not set on this deployment: set it with `wrangler secret put ADMIN_TOKEN`.");
-  }
+  const principal = await principalForBearer(c, token);
+  await enforceRateLimit(
+    c.env.API_RATE_LIMIT,
+    `token:${principal.id}`,
+    `Too many requests with the token "${principal.name}": wait a minute before trying again.`,
+  );
 
-  if (!(await constantTimeEqual(token, adminToken))) {
-    throw new ApiError(401, "unauthorized", "The bearer token is not valid.");
-  }
-
-  c.set("workspaceId", LOCAL_WORKSPACE_ID);
-  c.set("actor", { kind: "admin", id: "admin" });
+  c.set("principal", principal);
+  c.set("workspaceId", principal.workspaceId);
+  c.set("actor", { kind: principal.kind, id: principal.id });
   await next();
 });

@@ -98,7 +98,10 @@ function open(blob: Uint8Array, what: string): { iv: Uint8Array; body: Uint8Arra
 
 /** Generates a data key for an owner and returns it wrapped by the platform key. */
 export async function generateWrappedDataKey(platform: PlatformKey, owner: Owner): Promise<WrappedDataKey> {
-  const dataKey = await crypto.subtle.generateKey({ name: "AES-GCM", length: 256 }, true, ["encrypt", "decrypt"]);
+  const dataKey = (await crypto.subtle.generateKey({ name: "AES-GCM", length: 256 }, true, [
+    "encrypt",
+    "decrypt",
+  ])) as CryptoKey;
   const iv = crypto.getRandomValues(new Uint8Array(IV_BYTES));
   const wrapped = await crypto.subtle.wrapKey("raw", dataKey, platform.key, {
     name: "AES-GCM",
@@ -155,7 +158,7 @@ export async function decryptValue(dataKey: CryptoKey, owner: Owner, name: strin
       dataKey,
       body,
     );
-    return new TextDecoder("utf-8", { fatal: true }).decode(plain);
+    return new TextDecoder("utf-8", { fatal: true, ignoreBOM: true }).decode(plain);
   } catch {
     throw new IntegrityError(`${what} failed to decrypt: it was altered or moved from another row.`);
   }
