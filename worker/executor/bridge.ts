@@ -6,17 +6,17 @@
 import { WorkerEntrypoint } from "cloudflare:workers";
 import type { AppEnv } from "../env";
 import { isHostAllowed } from "../sandbox/hosts";
-import type { Executor } from "./executor";
+import type { BridgeResult, Executor } from "./executor";
 import type { BridgeProps } from "./step";
 
 /** The `ferris_ef` capability: each call goes to the package's Executor, which checks it. */
 export class SandboxBridge extends WorkerEntrypoint<AppEnv, BridgeProps> {
-  async getSecret(name: unknown): Promise<string | null> {
+  async getSecret(name: unknown): Promise<BridgeResult<string | null>> {
     return this.executor().getSecret(this.ctx.props, requireString("secret name", name));
   }
 
-  async setSecret(name: unknown, json: unknown, scope: unknown): Promise<void> {
-    await this.executor().setSecret(
+  async setSecret(name: unknown, json: unknown, scope: unknown): Promise<BridgeResult<null>> {
+    return this.executor().setSecret(
       this.ctx.props,
       requireString("secret name", name),
       requireString("secret value", json),
@@ -24,12 +24,12 @@ export class SandboxBridge extends WorkerEntrypoint<AppEnv, BridgeProps> {
     );
   }
 
-  async getState(key: unknown): Promise<string | null> {
+  async getState(key: unknown): Promise<BridgeResult<string | null>> {
     return this.executor().getState(this.ctx.props, key === null ? null : requireString("state key", key));
   }
 
-  async putState(key: unknown, json: unknown): Promise<void> {
-    await this.executor().putState(this.ctx.props, requireString("state key", key), requireString("state value", json));
+  async putState(key: unknown, json: unknown): Promise<BridgeResult<null>> {
+    return this.executor().putState(this.ctx.props, requireString("state key", key), requireString("state value", json));
   }
 
   private executor(): DurableObjectStub<Executor> {

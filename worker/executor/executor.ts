@@ -29,6 +29,9 @@ const QUEUE_KEY = "queue";
 const RUNNING_KEY = "running";
 const eventKey = (executionId: string) => `event:${executionId}`;
 
+/** What a bridge call returns: a value, or the message of an error for the script. */
+export type BridgeResult<T> = { ok: true; value: T } | { ok: false; message: string };
+
 interface RunningMarker {
   executionId: string;
   /** The step in progress; null before the first step starts. */
@@ -73,50 +76,50 @@ export class Executor extends DurableObject<AppEnv> {
     await this.startDrain();
   }
 
-  // Calls from the SandboxBridge, on behalf of the step that `props` names.
+  // Calls from the SandboxBridge, on behalf of the step that `props` names. Failures the
+  // script should see come back as values, and the SDK throws them inside the sandbox.
 
-  async getSecret(props: BridgeProps, name: string): Promise<string | null> {
-    const run = this.requireActive(props);
-    return this.scriptCall(props, () => run.secrets.get(name));
+  async getSecret(props: BridgeProps, name: string): Promise<BridgeResult<string | null>> {
+    return this.scriptCall(props, (run) => run.secrets.get(name));
   }
 
-  async setSecret(props: BridgeProps, name: string, json: string, scope: string): Promise<void> {
-    const run = this.requireActive(props);
-    await this.scriptCall(props, () => run.secrets.set(name, json, scope));
+  async setSecret(props: BridgeProps, name: string, json: string, scope: string): Promise<BridgeResult<null>> {
+    return this.scriptCall(props, async (run) => {
+      await run.secrets.set(name, json, scope);
+      return null;
+    });
   }
 
-  async getState(props: BridgeProps, key: string | null): Promise<string | null> {
-    const run = this.requireActive(props);
-    return this.scriptCall(props, () => readState(run.db, this.packageRef(run), key));
+  async getState(props: BridgeProps, key: string | null): Promise<BridgeResult<string | null>> {
+    return this.scriptCall(props, (run) => readState(run.db, this.packageRef(run), key));
   }
 
-  async putState(props: BridgeProps, key: string, json: string): Promise<void> {
-    const run = this.requireActive(props);
-    await this.scriptCall(props, () => writeState(run.db, this.packageRef(run), key, json));
+  async putState(props: BridgeProps, key: string, json: string): Promise<BridgeResult<null>> {
+    return this.scriptCall(props, async (run) => {
+      await writeState(run.db, this.packageRef(run), key, json);
+      return null;
+    });
   }
 
   private packageRef(run: ActiveRun) {
     return { workspaceId: run.event.workspaceId, packageId: run.event.packageId };
   }
 
-  private requireActive(props: BridgeProps): ActiveRun {
+  /** Runs a script's request for the step that `props` names, if that step is running now. */
+  private async scriptCall<T>(props: BridgeProps, call: (run: ActiveRun) => Promise<T>): Promise<BridgeResult<T>> {
     const run = this.active;
     if (run === null || run.event.executionId !== props.executionId || run.position !== props.position) {
-      throw new Error("This step is no longer running, so it cannot use ferris_ef.");
+      return { ok: false, message: "This step is no longer running, so it cannot use ferris_ef." };
     }
-    return run;
-  }
 
-  /** Runs a script's request; errors reach the script as messages it may show. */
-  private async scriptCall<T>(props: BridgeProps, call: () => Promise<T>): Promise<T> {
     try {
-      return await call();
+      return { ok: true, value: await call(run) };
     } catch (error) {
-      if (error instanceof ScriptFacingError || error instanceof PlatformKeyError) throw new Error(error.message);
+      if (error instanceof ScriptFacingError || error instanceof PlatformKeyError) return { ok: false, message: error.message };
       console.error(
         JSON.stringify({ event: "sandbox_call_failed", executionId: props.executionId, position: props.position, error: String(error) }),
       );
-      throw new Error("The platform failed to serve this ferris_ef call; the error is in the platform log.");
+      return { ok: false, message: "The platform failed to serve this ferris_ef call; the error is in the platform log." };
     }
   }
 

@@ -217,11 +217,14 @@ const parseJson = JSON.parse;
 const stringify = JSON.stringify;
 const hasOwn = Object.hasOwn;
 
-function bridge() {
+// Calls the executor through the bridge; a failure comes back as a message and is thrown here.
+async function call(method, ...args) {
   if (run.bridge === null) {
     throw new Error("ferris_ef works only while the step runs: call it inside the default-exported function, not at the module's top level.");
   }
-  return run.bridge;
+  const result = await run.bridge[method](...args);
+  if (!result.ok) throw new Error(result.message);
+  return result.value;
 }
 
 function requireString(what, value) {
@@ -232,7 +235,7 @@ function requireString(what, value) {
 
 export async function get_secret(name) {
   requireString("get_secret: the secret name", name);
-  const json = await bridge().getSecret(name);
+  const json = await call("getSecret", name);
   return json === null ? null : parseJson(json);
 }
 
@@ -247,12 +250,12 @@ async function setSecret(name, value, scope = "project") {
   if (json === undefined) {
     throw new TypeError("context.secrets.set: the value of " + name + " must be a JSON value (string, number, boolean, array or object).");
   }
-  await bridge().setSecret(name, json, scope);
+  await call("setSecret", name, json, scope);
 }
 
 async function getState(key) {
   if (key !== undefined) requireString("context.state.get: the key", key);
-  const json = await bridge().getState(key === undefined ? null : key);
+  const json = await call("getState", key === undefined ? null : key);
   return json === null ? null : parseJson(json);
 }
 
@@ -262,7 +265,7 @@ async function putState(key, value) {
   if (json === undefined) {
     throw new TypeError("context.state.put: the value of " + key + " must be a JSON value.");
   }
-  await bridge().putState(key, json);
+  await call("putState", key, json);
 }
 
 export const context = Object.freeze({
