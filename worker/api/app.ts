@@ -48,6 +48,18 @@ export function createApp(): OpenAPIHono<HonoEnv> {
     }),
   );
 
+  // The document is built on each request from every route registered, later ones included.
+  app.openAPIRegistry.registerComponent("securitySchemes", "bearer", { type: "http", scheme: "bearer" });
+  app.doc31("/api/openapi.json", {
+    openapi: "3.1.0",
+    info: {
+      title: "Ferris Edge API",
+      version: "1",
+      description: "Upload packages with encrypted secrets, run them, and read each step's results.",
+    },
+    security: [{ bearer: [] }],
+  });
+
   app.route("/api", healthRoutes());
   // Before authentication: these routes create the session cookie that authenticates.
   app.route("/api", playgroundRoutes());
@@ -59,17 +71,6 @@ export function createApp(): OpenAPIHono<HonoEnv> {
   app.route("/api", tokenRoutes());
   app.route("/api", auditRoutes());
   app.route("/api", workspaceRoutes());
-
-  app.openAPIRegistry.registerComponent("securitySchemes", "bearer", { type: "http", scheme: "bearer" });
-  app.doc31("/api/openapi.json", {
-    openapi: "3.1.0",
-    info: {
-      title: "Ferris Edge API",
-      version: "1",
-      description: "Upload packages with encrypted secrets, run them, and read each step's results.",
-    },
-    security: [{ bearer: [] }],
-  });
 
   app.notFound((c) => {
     const error = new ApiError(404, "not_found", `No route matches ${c.req.method} ${new URL(c.req.url).pathname}.`);

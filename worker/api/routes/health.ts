@@ -1,14 +1,14 @@
-import { createRoute, OpenAPIHono, z } from "@hono/zod-openapi";
+import { OpenAPIHono, z } from "@hono/zod-openapi";
+import { secureRoute } from "../secure-route";
 import type { HonoEnv } from "../context";
 import { validationHook } from "../validation";
 
 const HealthSchema = z.object({ status: z.literal("ok") }).openapi("Health");
 
-const getHealth = createRoute({
+const getHealth = secureRoute("public", null, {
   method: "get",
   path: "/health",
   summary: "Check that the API answers",
-  security: [],
   responses: {
     200: { description: "The API is up.", content: { "application/json": { schema: HealthSchema } } },
   },

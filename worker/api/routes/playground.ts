@@ -2,7 +2,7 @@
  * Playground session routes. They run before the authentication middleware because they
  * create the cookie that authenticates the playground's other calls.
  */
-import { createRoute, OpenAPIHono, z } from "@hono/zod-openapi";
+import { OpenAPIHono, z } from "@hono/zod-openapi";
 import type { Context } from "hono";
 import { Db } from "../../db";
 import {
@@ -12,6 +12,7 @@ import {
   PLAYGROUND_RUNS_PER_MINUTE,
   PLAYGROUND_SESSION_IDLE_MS,
 } from "../../limits";
+import { secureRoute } from "../secure-route";
 import type { HonoEnv } from "../context";
 import { ApiError } from "../errors";
 import {
@@ -56,7 +57,7 @@ const errorResponse = (description: string) => ({
   content: { "application/json": { schema: ErrorSchema } },
 });
 
-const startSession = createRoute({
+const startSession = secureRoute("public", null, {
   method: "post",
   path: "/playground/session",
   summary: "Start a playground session, or resume the cookie's session",
@@ -71,7 +72,7 @@ const startSession = createRoute({
   },
 });
 
-const getSession = createRoute({
+const getSession = secureRoute("public", null, {
   method: "get",
   path: "/playground/session",
   summary: "Describe the cookie's playground session",
@@ -82,7 +83,7 @@ const getSession = createRoute({
   },
 });
 
-const resetSession = createRoute({
+const resetSession = secureRoute("public", null, {
   method: "post",
   path: "/playground/reset",
   summary: "Delete the playground workspace and start a new one",
