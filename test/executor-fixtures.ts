@@ -1,6 +1,6 @@
 /**
- * Test setup for the executor: packages inserted straight into D1 and runs started the way
- * the API starts them (startExecution, then the package's Executor by RPC), so executor tests
+ * Test setup for the executor: packages inserted straight into D1, and runs started the way
+ * the API starts them (startExecution, then the package's Executor by RPC). Executor tests so
  * exercise the real Durable Object, Worker Loader and D1 without the HTTP layer.
  */
 import { env } from "cloudflare:test";
@@ -133,7 +133,7 @@ export async function readRun(executionId: string): Promise<RunResult> {
   return { ...execution, stepResults };
 }
 
-/** All output text of a step, one line per entry. */
+/** Joins a step's output texts, one line per entry. */
 export function outputText(run: RunResult, index = 0): string {
   return (run.stepResults[index]?.output ?? []).map((line) => line.text).join("\n");
 }

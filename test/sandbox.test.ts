@@ -89,7 +89,7 @@ describe("OutboundGate", () => {
   });
 });
 
-/** Polls /api/health during a run and returns the slowest answer in milliseconds. */
+/** Polls /api/health during a run and returns the slowest response time in milliseconds. */
 async function slowestHealthDuring(run: Promise<unknown>): Promise<{ slowest: number; answers: number }> {
   let done = false;
   void run.finally(() => {

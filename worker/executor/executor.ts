@@ -29,7 +29,7 @@ const QUEUE_KEY = "queue";
 const RUNNING_KEY = "running";
 const eventKey = (executionId: string) => `event:${executionId}`;
 
-/** What a bridge call returns: a value, or the message of an error for the script. */
+/** The result of a bridge call: a value, or the message of an error for the script. */
 export type BridgeResult<T> = { ok: true; value: T } | { ok: false; message: string };
 
 interface RunningMarker {
@@ -55,8 +55,8 @@ export class Executor extends DurableObject<AppEnv> {
     this.queue.push(event.executionId);
     await this.ctx.storage.put(QUEUE_KEY, this.queue);
 
-    // The alarm keeps the object alive while the queue drains, and restarts the queue after
-    // an eviction; the direct start below avoids waiting for the alarm to fire.
+    // The alarm keeps the object alive while the queue drains and restarts the queue after an
+    // eviction. The direct start below avoids waiting for the alarm to fire.
     await this.ctx.storage.setAlarm(Date.now());
     void this.startDrain();
     return { executionId: event.executionId, queued: this.queue.length };

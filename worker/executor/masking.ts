@@ -1,8 +1,8 @@
 /**
  * Masking of secret values in a step's output and error before they are stored.
  *
- * Every value handed to the script, and every value it set, contributes these masks: the whole
- * value's text (a string as is, anything else as its JSON text), each line of a multi-line
+ * Every value handed to the script, and every value it set, contributes masks. They are the
+ * whole value's text (a string as is, anything else as its JSON text), each line of a multi-line
  * string, and each string leaf of an array or object. Each of those also contributes its
  * JSON-escaped form, its base64 form (of the UTF-8 bytes) and its encodeURIComponent form.
  *

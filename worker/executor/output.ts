@@ -19,7 +19,7 @@ export interface StepError {
   stack: string;
 }
 
-/** What the sandbox's runner returns from `run()`, after checking. */
+/** The checked return value of the sandbox runner's `run()`. */
 export interface SandboxResult {
   timedOut: boolean;
   error: { name: string; message: string; stack: string } | null;

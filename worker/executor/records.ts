@@ -87,7 +87,7 @@ export async function readExecution(db: Db, workspaceId: string, executionId: st
 
 export type StepStatus = "pending" | "in_progress" | "completed" | "failed" | "unprocessed";
 
-/** One page of a package's executions, newest first. */
+/** Reads one page of a package's executions, newest first. */
 export async function listExecutions(db: Db, workspaceId: string, packageId: string, limit: number, cursor: Cursor | null) {
   const rows = cursor
     ? await db.all<ExecutionRow>(
@@ -130,7 +130,7 @@ export function decodeCursor(text: string): Cursor | null {
       return { createdAt: value[0], id: value[1] };
     }
   } catch {
-    // Falls through to null: the route answers 400.
+    // Falls through to null, and the route returns 400.
   }
   return null;
 }

@@ -34,7 +34,10 @@ export function createActiveRun(env: AppEnv, event: RunEvent): ActiveRun {
   return { event, db, secrets, position: null };
 }
 
-/** Runs every step of the active execution and records the outcome. Never throws for a step. */
+/**
+ * Runs every step of the active execution and records the outcome. A failing step does not
+ * make it throw, but a D1 failure does.
+ */
 export async function runExecution(
   env: AppEnv,
   exports: SandboxExports,

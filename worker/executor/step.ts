@@ -2,10 +2,9 @@
  * Runs one step in a fresh dynamic worker (Worker Loader) and turns what happened into the
  * step's stored outcome: masked, capped output and a masked error with the script's own frames.
  */
-import { MAX_STEP_SUBREQUESTS, STEP_CPU_LIMIT_MS } from "../limits";
+import { MAX_STEP_OUTPUT_BYTES, MAX_STEP_SUBREQUESTS, STEP_CPU_LIMIT_MS } from "../limits";
 import { instrumentScript } from "../sandbox/instrument";
 import { RUNNER_MODULE, sandboxModules } from "../sandbox/modules";
-import { MAX_STEP_OUTPUT_BYTES } from "../limits";
 import type { RunEvent, StepSpec } from "./event";
 import {
   finalizeError,
@@ -128,7 +127,7 @@ function timedOut(timeoutMs: number, lines: OutputLine[], sandboxTruncated: bool
   return { status: "failed", failureReason: "timeout", output, truncated, error };
 }
 
-/** The RPC itself failed: the sandbox crashed, or Cloudflare stopped it at its CPU limit. */
+/** Maps a failed RPC (a crashed sandbox, or Cloudflare's CPU limit) to the step's outcome. */
 function sandboxFailure(error: unknown, timeoutMs: number, step: StepSpec, secrets: RunSecrets): StepOutcome {
   const message = error instanceof Error ? error.message : String(error);
   if (/exceeded (its )?CPU/i.test(message)) return timedOut(timeoutMs, [], false, secrets);

@@ -1,6 +1,6 @@
 /**
  * The secrets of one running execution. Values stay encrypted in the run event until a script
- * asks for one: then the owner's data key is unwrapped (at most once per execution, and the
+ * requests one. Then the owner's data key is unwrapped (at most once per execution, and the
  * unwrapped key lives only as long as this object) and that one value is decrypted.
  */
 import {
@@ -26,7 +26,7 @@ export interface ProvenanceEntry {
   action: "read" | "write";
 }
 
-/** An error that the script sees as a thrown Error with this message. */
+/** An expected failure whose message the script receives as a thrown Error. */
 export class ScriptFacingError extends Error {
   override name = "ScriptFacingError";
 }

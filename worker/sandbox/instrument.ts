@@ -4,8 +4,12 @@
  * Local workerd enforces no CPU limit, so a runaway loop would freeze the whole process. The
  * script is parsed with acorn and a guard call is spliced in at node offsets: at the start of
  * every loop body, function body, catch block and finally block. Only text is inserted, never a
- * newline, so line numbers in stacks still point at the script's own lines; columns after an
+ * newline, so line numbers in stacks still point at the script's own lines. Columns after an
  * insertion on the same line move right.
+ *
+ * NOTE: work inside one native call (a regular expression that backtracks for ever, a huge
+ * `Array.prototype.fill`) runs no guard, so locally it holds the process until it returns.
+ * On Cloudflare the dynamic worker's cpuMs limit stops it.
  *
  * The same pass rejects imports other than "ferris_ef" and identifiers that start with
  * `__ferris`, which are reserved so that a script cannot shadow the guard bindings.
@@ -13,7 +17,7 @@
 import { parse, type Node } from "acorn";
 import { GUARD_MODULE, SDK_MODULE } from "./modules";
 
-/** The guard bindings that instrumented code calls; see guardModuleSource. */
+/** The guard bindings that instrumented code calls, exported by the guard module. */
 const TICK = "__ferrisTick";
 const PAUSE = "__ferrisPause";
 const RESERVED_PREFIX = "__ferris";
@@ -77,7 +81,7 @@ export function instrumentScript(fileName: string, source: string): InstrumentRe
   return { ok: true, source: applyInsertions(source, insertions) + guardImport() };
 }
 
-/** An import at the end of the module: imports are hoisted, so no earlier offset moves. */
+/** Builds the guard import, placed at the end because imports are hoisted, so no earlier offset moves. */
 function guardImport(): string {
   return `\nimport { ${TICK}, ${PAUSE} } from "${GUARD_MODULE}";\n`;
 }

@@ -1,7 +1,7 @@
 /**
- * The module sources of a step's dynamic worker. The script may import only "ferris_ef"; the
+ * The module sources of a step's dynamic worker. The script may import only "ferris_ef". The
  * other modules have names starting with `__ferris`, which a script can neither import nor
- * name (the instrumenter rejects both).
+ * name, because the instrumenter rejects both.
  *
  * Evaluation order matters for safety: the runner imports the prelude first, so console and
  * fetch are replaced before the script's module is evaluated, and the guard module captures
@@ -46,7 +46,7 @@ export function sandboxModules(options: SandboxModuleOptions): Record<string, { 
 }
 
 /**
- * The guard: `__ferrisTick()` throws a TimeoutError once the step's budget is spent and keeps
+ * Builds the guard module. `__ferrisTick()` throws a TimeoutError once the step's budget is spent and keeps
  * throwing on every later call, so a try/catch around a loop cannot swallow it. It returns true
  * when a loop in an async function should yield (`await __ferrisPause()`), which lets the
  * process serve other requests during a long loop.
@@ -201,7 +201,7 @@ async function sandboxFetch(input, init) {
 
 Object.defineProperty(globalThis, "fetch", { value: sandboxFetch, writable: false, configurable: false });
 
-// A rejection nobody handles would reach the platform log with its message; it goes to the
+// An unhandled rejection would reach the platform log with its message; it goes to the
 // captured output instead.
 globalThis.addEventListener("unhandledrejection", (event) => {
   event.preventDefault();

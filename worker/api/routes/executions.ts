@@ -204,12 +204,19 @@ export function executionRoutes() {
         await executor.enqueue(event);
       } catch (error) {
         console.error(JSON.stringify({ event: "enqueue_failed", requestId: c.get("requestId"), executionId: event.executionId, error: String(error) }));
-        await db.run(
-          "UPDATE executions SET status = 'failed', failure_reason = 'executor_unavailable', finished_at = ? WHERE id = ? AND workspace_id = ?",
-          new Date().toISOString(),
-          event.executionId,
-          workspaceId,
-        );
+        await db.batch([
+          db.prepare(
+            "UPDATE executions SET status = 'failed', failure_reason = 'executor_unavailable', finished_at = ? WHERE id = ? AND workspace_id = ?",
+            new Date().toISOString(),
+            event.executionId,
+            workspaceId,
+          ),
+          db.prepare(
+            "UPDATE steps SET status = 'unprocessed' WHERE execution_id = ? AND workspace_id = ?",
+            event.executionId,
+            workspaceId,
+          ),
+        ]);
         throw new ApiError(503, "executor_unavailable", `The executor did not accept execution ${event.executionId}: run the package again.`);
       }
 
