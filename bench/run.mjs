@@ -97,15 +97,20 @@ async function runServerCases(options, plan, figures, errors) {
   try {
     const api = new ApiClient(worker.baseUrl, worker.adminToken);
     const context = { api, plan, baseUrl: worker.baseUrl };
-    const needsProject = options.cases.some((name) => ["example", "steps", "throughput", "uploads"].includes(name));
-    if (needsProject) context.projectId = (await api.createProject("bench")).id;
+
+    // The cases that upload packages share one project, created when the first one needs it.
+    let projectId = null;
+    const withProject = (operation) => async () => {
+      projectId ??= (await api.createProject("bench")).id;
+      return operation({ ...context, projectId });
+    };
 
     const operations = {
       floor: () => runFloor(context),
-      example: () => runExample(context),
-      steps: () => runSteps(context),
-      throughput: () => runThroughput(context),
-      uploads: () => runUploads(context),
+      example: withProject(runExample),
+      steps: withProject(runSteps),
+      throughput: withProject(runThroughput),
+      uploads: withProject(runUploads),
       // Last, because its platform secrets are loaded by every later run in the workspace.
       secrets: () => runSecrets(context),
     };

@@ -7,6 +7,7 @@ import { mkdtempSync, openSync, readFileSync, rmSync, writeFileSync } from "node
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
+import { assertSameBindings } from "./config-check.mjs";
 
 const benchDirectory = dirname(dirname(fileURLToPath(import.meta.url)));
 const repositoryDirectory = dirname(benchDirectory);
@@ -62,6 +63,8 @@ async function waitUntilHealthy(baseUrl, child, logPath) {
  * that this call started and removes the temporary directory.
  */
 export async function startWorker({ port, inspectorPort, keepState = false }) {
+  assertSameBindings(join(repositoryDirectory, "wrangler.toml"), configPath);
+
   const stateDirectory = mkdtempSync(join(tmpdir(), "ferris-bench-"));
   const persistDirectory = join(stateDirectory, "state");
   const variablesPath = join(stateDirectory, "bench.vars");
