@@ -4,25 +4,62 @@ import { defineConfig } from "vitest/config";
 export default defineConfig(async () => {
   const migrations = await readD1Migrations("migrations");
   return {
-    plugins: [
-      cloudflareTest({
-        wrangler: { configPath: "./wrangler.toml" },
-        miniflare: {
-          bindings: {
-            TEST_MIGRATIONS: migrations,
-            // Fixed test keys: 32 bytes of base64 and a token, never used outside tests.
-            PLATFORM_KEY: "dGVzdC1wbGF0Zm9ybS1rZXktMzItYnl0ZXMtbG9uZyE=",
-            ADMIN_TOKEN: "test-admin-token",
+    test: {
+      projects: [
+        {
+          plugins: [
+            cloudflareTest({
+              wrangler: { configPath: "./wrangler.toml" },
+              miniflare: {
+                bindings: {
+                  TEST_MIGRATIONS: migrations,
+                  // Fixed test keys: 32 bytes of base64 and a token, never used outside tests.
+                  PLATFORM_KEY: "dGVzdC1wbGF0Zm9ybS1rZXktMzItYnl0ZXMtbG9uZyE=",
+                  ADMIN_TOKEN: "test-admin-token",
+                },
+                // The whole suite shares the test admin token, so its per-token limit is raised
+                // here; the failed-authentication limit keeps its deployed value.
+                ratelimits: {
+                  API_RATE_LIMIT: { namespace_id: "1001", simple: { limit: 1_000_000, period: 60 } },
+                  AUTH_FAILURE_RATE_LIMIT: { namespace_id: "1002", simple: { limit: 20, period: 60 } },
+                },
+              },
+            }),
+          ],
+          test: {
+            name: "workers",
+            include: ["test/**/*.test.ts"],
+            exclude: ["test/browser/**", "test/node/**"],
+            setupFiles: ["test/setup.ts"],
+            // Two cores: one worker pool process per core at most.
+            maxWorkers: 2,
+            testTimeout: 30_000,
           },
         },
-      }),
-    ],
-    test: {
-      include: ["test/**/*.test.ts"],
-      setupFiles: ["test/setup.ts"],
-      // Two cores: one worker pool process per core at most.
-      maxWorkers: 2,
-      testTimeout: 30_000,
+        {
+          // Node-side checks of the build and deploy tooling, such as `wrangler deploy --dry-run`.
+          test: {
+            name: "node",
+            include: ["test/node/**/*.test.ts"],
+            environment: "node",
+            testTimeout: 120_000,
+          },
+        },
+        {
+          // Node-side tests that drive headless Chromium against one `wrangler dev` on
+          // 127.0.0.1, which the global setup starts after building the site if it is stale.
+          test: {
+            name: "browser",
+            include: ["test/browser/**/*.test.ts"],
+            environment: "node",
+            globalSetup: ["test/browser/global-setup.ts"],
+            // One browser and one dev server share two cores, so files run one at a time.
+            fileParallelism: false,
+            testTimeout: 120_000,
+            hookTimeout: 180_000,
+          },
+        },
+      ],
     },
   };
 });
