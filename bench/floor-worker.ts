@@ -4,11 +4,13 @@
  *
  * GET /bench/floor loads a bare dynamic worker through env.LOADER and calls it, the least
  * work a step can cost. GET /bench/floor-via-do does the same inside a Durable Object, which
- * adds the Worker-to-object RPC hop that every execution also takes.
+ * adds the Worker-to-object RPC hop that every execution also takes. breakdown.ts adds routes
+ * that time the other parts of a step.
  */
 import { DurableObject } from "cloudflare:workers";
 import production from "../worker/index";
 import type { AppEnv } from "../worker/env";
+import { d1Statements, stepSandbox } from "./breakdown";
 
 export { Executor, SandboxBridge, OutboundGate } from "../worker/index";
 
@@ -63,6 +65,10 @@ export default {
       const stub = env.BENCH_FLOOR.get(env.BENCH_FLOOR.idFromName("floor"));
       return floorResponse(await stub.floor());
     }
+
+    if (pathname === "/bench/step-sandbox") return stepSandbox(env, ctx);
+
+    if (pathname === "/bench/d1") return d1Statements(env, new URL(request.url));
 
     if (pathname.startsWith("/bench/")) return new Response("Unknown bench route.", { status: 404 });
 

@@ -6,17 +6,18 @@
 //
 // --quick    a reduced run (fewer repetitions), under a minute on two cores
 // --port N   the Worker's port on 127.0.0.1 (default 8850); the inspector takes N + 1
-// --only     run only the named cases: floor, example, steps, throughput, uploads, secrets, classic
+// --only     run only the named cases: floor, breakdown, example, steps, throughput, uploads, secrets, classic
 // --output   where to write the JSON results (default bench/results/latest.json)
 // --keep-state  keep the temporary D1 and Durable Object state and the wrangler log
 // --update-page write the figures into the guide's Benchmarks page as well
 import { execFileSync } from "node:child_process";
 import { mkdirSync, renameSync, writeFileSync } from "node:fs";
-import { cpus, totalmem } from "node:os";
+import { cpus, loadavg, totalmem } from "node:os";
 import { dirname, join, resolve } from "node:path";
 import { performance } from "node:perf_hooks";
 import { fileURLToPath } from "node:url";
 import { parseArgs } from "node:util";
+import { runBreakdown } from "./cases/breakdown.mjs";
 import { runClassic } from "./cases/classic.mjs";
 import { runExample } from "./cases/example.mjs";
 import { runFloor } from "./cases/floor.mjs";
@@ -32,7 +33,7 @@ import { startWorker } from "./lib/server.mjs";
 
 const benchDirectory = dirname(fileURLToPath(import.meta.url));
 const guidePagePath = join(dirname(benchDirectory), "site", "src", "content", "docs", "benchmarks.md");
-const ALL_CASES = ["floor", "example", "steps", "throughput", "uploads", "secrets", "classic"];
+const ALL_CASES = ["floor", "breakdown", "example", "steps", "throughput", "uploads", "secrets", "classic"];
 /** The cases that need the Worker; the classic executor runs after it has stopped. */
 const SERVER_CASES = new Set(ALL_CASES.filter((name) => name !== "classic"));
 
@@ -107,6 +108,7 @@ async function runServerCases(options, plan, figures, errors) {
 
     const operations = {
       floor: () => runFloor(context),
+      breakdown: () => runBreakdown(context),
       example: withProject(runExample),
       steps: withProject(runSteps),
       throughput: withProject(runThroughput),
@@ -136,6 +138,8 @@ async function main() {
   const mode = options.quick ? "quick" : "full";
   const plan = PLANS[mode];
   const started = performance.now();
+  // Other processes on the machine slow every figure, so the load is recorded beside them.
+  const loadBefore = loadavg().map((value) => Math.round(value * 100) / 100);
   const figures = {};
   const errors = [];
 
@@ -152,7 +156,7 @@ async function main() {
     generated_at: new Date().toISOString(),
     mode,
     git_commit: commandOutput("git", ["-C", benchDirectory, "rev-parse", "--short", "HEAD"]),
-    machine: machineDescription(),
+    machine: { ...machineDescription(), load_average_before: loadBefore, load_average_after: loadavg().map((value) => Math.round(value * 100) / 100) },
     plan,
     duration_seconds: Math.round((performance.now() - started) / 100) / 10,
     figures,

@@ -29,13 +29,15 @@ export function renderFigures(report) {
     `Recorded ${report.generated_at.slice(0, 10)} with \`npm run bench\` (${report.mode} plan, commit ` +
       `\`${report.git_commit ?? "unknown"}\`) on ${machine.cpu_model}, ${machine.cores} cores, ` +
       `${Math.round(machine.total_memory_bytes / 2 ** 30)} GiB, ${machine.platform}, Node.js ${machine.node}, ` +
-      `wrangler ${machine.wrangler ?? "unknown"} (local workerd).`,
+      `wrangler ${machine.wrangler ?? "unknown"} (local workerd). The 1-minute load average was ` +
+      `${machine.load_average_before?.[0] ?? "unknown"} before the run and ${machine.load_average_after?.[0] ?? "unknown"} after it.`,
   );
   lines.push("");
   lines.push("| Figure | Median | p95 | Runs | Note |");
   lines.push("| --- | ---: | ---: | ---: | --- |");
   lines.push(figureRow("Floor: bare dynamic worker", figures.floor?.floor));
   lines.push(figureRow("Floor through a Durable Object", figures.floor?.floor_via_durable_object));
+  lines.push(figureRow("Trivial step in the real sandbox", figures.breakdown?.step_sandbox, "no executor, no D1"));
   lines.push(figureRow("Example run (`wait=1`)", figures.example, `${figures.example?.d1_queries ?? "–"} D1 queries`));
   lines.push(figureRow("1-step trivial run", figures.steps?.one_step));
   lines.push(
@@ -43,12 +45,20 @@ export function renderFigures(report) {
   );
   lines.push(figureRow("Run reading 1 secret", figures.secrets?.one_secret, `${figures.secrets?.one_secret?.d1_queries ?? "–"} D1 queries`));
   lines.push(
-    figureRow("Run reading 100 secrets", figures.secrets?.hundred_secrets, `${figures.secrets?.hundred_secrets?.d1_queries ?? "–"} D1 queries`),
+    figureRow(
+      "Run reading 100 secrets",
+      figures.secrets?.hundred_secrets,
+      `${figures.secrets?.hundred_secrets?.d1_queries ?? "–"} D1 queries, ${ms(figures.secrets?.per_lookup_ms)} per lookup`,
+    ),
   );
   lines.push(figureRow("PUT secrets.json, 10 keys", figures.uploads?.keys_10));
   lines.push(figureRow("PUT secrets.json, 1,000 keys", figures.uploads?.keys_1000));
   lines.push(figureRow("Classic: example step, one process", figures.classic?.example_step));
   lines.push(figureRow("Classic: trivial step, one process", figures.classic?.trivial_step));
+  if (figures.breakdown?.d1_statement_ms !== undefined) {
+    lines.push("");
+    lines.push(`One D1 statement from the Worker took ${ms(figures.breakdown.d1_statement_ms)} (median, local SQLite).`);
+  }
 
   if (figures.throughput) {
     lines.push("");

@@ -4,6 +4,7 @@
 export const PLANS = {
   quick: {
     floor: { warmup: 5, repetitions: 30 },
+    breakdown: { warmup: 2, repetitions: 10 },
     example: { warmup: 3, repetitions: 15 },
     steps: { warmup: 2, repetitions: 8 },
     secrets: { warmup: 2, repetitions: 8 },
@@ -13,6 +14,7 @@ export const PLANS = {
   },
   full: {
     floor: { warmup: 20, repetitions: 200 },
+    breakdown: { warmup: 5, repetitions: 40 },
     example: { warmup: 10, repetitions: 60 },
     steps: { warmup: 5, repetitions: 30 },
     secrets: { warmup: 5, repetitions: 30 },

@@ -62,23 +62,33 @@ function renderTable(header, rows) {
 export function renderReport(report) {
   const { figures } = report;
   const out = [];
-  out.push(`Ferris Edge benchmark (${report.mode}), ${report.machine.cpu_model} x ${report.machine.cores} cores, Node ${report.machine.node}`);
+  const { machine } = report;
+  out.push(`Ferris Edge benchmark (${report.mode}), ${machine.cpu_model} x ${machine.cores} cores, Node ${machine.node}`);
+  out.push(`load average (1 min) ${machine.load_average_before[0]} before, ${machine.load_average_after[0]} after`);
   out.push("");
 
   const rows = [
     row("floor: bare dynamic worker", figures.floor?.floor, inWorkerNote(figures.floor?.floor)),
     row("floor through a Durable Object", figures.floor?.floor_via_durable_object, inWorkerNote(figures.floor?.floor_via_durable_object)),
+    row("trivial step in the real sandbox", figures.breakdown?.step_sandbox, "no executor, no D1"),
     row("example run (wait=1)", figures.example, figures.example ? `d1_queries ${figures.example.d1_queries}` : ""),
     row("1-step trivial run", figures.steps?.one_step),
     row("10-step trivial run", figures.steps?.ten_steps, figures.steps ? `overhead ${fmt(figures.steps.per_step_overhead_ms)} ms/step` : ""),
     row("run reading 1 secret", figures.secrets?.one_secret, figures.secrets ? `d1_queries ${figures.secrets.one_secret.d1_queries}` : ""),
-    row("run reading 100 secrets", figures.secrets?.hundred_secrets, figures.secrets ? `d1_queries ${figures.secrets.hundred_secrets.d1_queries}` : ""),
+    row(
+      "run reading 100 secrets",
+      figures.secrets?.hundred_secrets,
+      figures.secrets ? `d1_queries ${figures.secrets.hundred_secrets.d1_queries}, ${fmt(figures.secrets.per_lookup_ms)} ms/lookup` : "",
+    ),
     row("PUT secrets.json, 10 keys", figures.uploads?.keys_10),
     row("PUT secrets.json, 1,000 keys", figures.uploads?.keys_1000),
     row("classic: example step process", figures.classic?.example_step),
     row("classic: trivial step process", figures.classic?.trivial_step),
   ];
   out.push(renderTable(["figure", "median ms", "p95 ms", "n", "note"], rows));
+  if (figures.breakdown?.d1_statement_ms !== undefined) {
+    out.push(`one D1 statement, in the Worker: ${fmt(figures.breakdown.d1_statement_ms)} ms (median of ${figures.breakdown.d1_request.count} requests of ${figures.breakdown.d1_request.statements})`);
+  }
 
   if (figures.throughput) {
     out.push("");
