@@ -15,6 +15,9 @@ import { writeSecrets } from "../worker/secrets/store";
 
 export const WORKSPACE_ID = "ws_local";
 
+/** Who starts the runs that tests start directly, as their audit records show. */
+export const TEST_TRIGGER = { actor: { type: "admin" as const, id: "admin", name: "test" }, requestId: "test-request" };
+
 export interface SeedOptions {
   scripts: { name: string; source: string }[];
   secrets?: Partial<Record<Scope, Record<string, JsonValue>>>;
@@ -105,7 +108,7 @@ export async function startRun(packageId: string, params: Record<string, JsonVal
     WORKSPACE_ID,
   );
   if (pkg === null) throw new Error(`package ${packageId} is missing`);
-  const event = await startExecution(db, WORKSPACE_ID, pkg, params);
+  const event = await startExecution(db, WORKSPACE_ID, pkg, params, TEST_TRIGGER);
   await executorOf(packageId).enqueue(event);
   return event.executionId;
 }

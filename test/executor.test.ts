@@ -3,7 +3,7 @@ import { describe, expect, it } from "vitest";
 import { Db } from "../worker/db";
 import type { Executor } from "../worker/executor/executor";
 import { RUNNABLE_PACKAGE_COLUMNS, startExecution, type RunnablePackage } from "../worker/executor/start";
-import { executorOf, outputText, putSecrets, readRun, runToEnd, seedPackage, WORKSPACE_ID } from "./executor-fixtures";
+import { executorOf, outputText, putSecrets, readRun, runToEnd, seedPackage, WORKSPACE_ID, TEST_TRIGGER } from "./executor-fixtures";
 
 const SDK = 'import { get_secret, get_param, context } from "ferris_ef";\n';
 
@@ -293,7 +293,7 @@ describe("interrupted runs", () => {
     });
     const db = new Db(env.DB);
     const pkg = (await db.first<RunnablePackage>(`SELECT ${RUNNABLE_PACKAGE_COLUMNS} FROM packages WHERE id = ?`, packageId))!;
-    const event = await startExecution(db, WORKSPACE_ID, pkg, {});
+    const event = await startExecution(db, WORKSPACE_ID, pkg, {}, TEST_TRIGGER);
     const stub = executorOf(packageId);
 
     // A previous life of the object was running step 1 when it stopped.
@@ -316,7 +316,7 @@ describe("interrupted runs", () => {
     const { packageId } = await seedPackage({ scripts: [{ name: "a.js", source: script("  console.log('resumed');") }] });
     const db = new Db(env.DB);
     const pkg = (await db.first<RunnablePackage>(`SELECT ${RUNNABLE_PACKAGE_COLUMNS} FROM packages WHERE id = ?`, packageId))!;
-    const event = await startExecution(db, WORKSPACE_ID, pkg, {});
+    const event = await startExecution(db, WORKSPACE_ID, pkg, {}, TEST_TRIGGER);
     const stub = executorOf(packageId);
     await runInDurableObject(stub, async (_instance: Executor, state) => {
       await state.storage.put(`event:${event.executionId}`, event);

@@ -5,10 +5,13 @@
  *
  * Storage keys: "queue" (execution ids in order), "event:<id>" (the run event, whose secrets
  * are the stored AES-GCM blobs and wrapped data keys) and "running" ({ executionId, position }
- * while an execution runs). A "running" entry found by the constructor belongs to a previous
- * life of the object: that execution ends failed with reason "interrupted".
+ * while an execution runs), and "audit:<seq>" (the audit record of each secret read, kept here
+ * before the value goes to the script and moved to D1 with the step's result). A "running"
+ * entry found by the constructor belongs to a previous life of the object: that execution ends
+ * failed with reason "interrupted", and its kept audit records are written then.
  */
 import { DurableObject } from "cloudflare:workers";
+import type { AuditRecord } from "../access/audit";
 import { PlatformKeyError } from "../crypto/envelope";
 import { Db } from "../db";
 import type { AppEnv } from "../env";
@@ -28,6 +31,9 @@ import { ScriptFacingError } from "./vault";
 const QUEUE_KEY = "queue";
 const RUNNING_KEY = "running";
 const eventKey = (executionId: string) => `event:${executionId}`;
+const AUDIT_PREFIX = "audit:";
+/** Zero-padded, so that the storage's key order is the order of the reads. */
+const auditKey = (seq: number) => `${AUDIT_PREFIX}${String(seq).padStart(12, "0")}`;
 
 /** The result of a bridge call: a value, or the message of an error for the script. */
 export type BridgeResult<T> = { ok: true; value: T } | { ok: false; message: string };
@@ -43,6 +49,7 @@ export class Executor extends DurableObject<AppEnv> {
   private active: ActiveRun | null = null;
   private draining: Promise<void> | null = null;
   private readonly waiters = new Map<string, (() => void)[]>();
+  private auditSeq = 0;
 
   constructor(ctx: DurableObjectState, env: AppEnv) {
     super(ctx, env);
@@ -142,13 +149,16 @@ export class Executor extends DurableObject<AppEnv> {
   }
 
   private async execute(event: RunEvent): Promise<void> {
-    const run = createActiveRun(this.env, event);
+    // Awaiting the put makes the record durable before the value leaves the executor.
+    const run = createActiveRun(this.env, event, (record) => this.ctx.storage.put(auditKey(++this.auditSeq), record));
     this.active = run;
     const marker: RunningMarker = { executionId: event.executionId, position: null };
     try {
       await this.ctx.storage.put(RUNNING_KEY, marker);
       await runExecution(this.env, this.ctx.exports as unknown as SandboxExports, run, {
         beforeStep: (position) => this.ctx.storage.put(RUNNING_KEY, { ...marker, position }),
+        pendingAudit: () => this.pendingAudit(),
+        auditWritten: () => this.dropPendingAudit(),
       });
     } catch (error) {
       // D1 failed mid-run. The execution stays as far as it got; the log has the cause.
@@ -166,12 +176,25 @@ export class Executor extends DurableObject<AppEnv> {
     this.waiters.delete(executionId);
   }
 
+  private async pendingAudit(): Promise<AuditRecord[]> {
+    const kept = await this.ctx.storage.list<AuditRecord>({ prefix: AUDIT_PREFIX });
+    return [...kept.values()];
+  }
+
+  private async dropPendingAudit(): Promise<void> {
+    const kept = await this.ctx.storage.list({ prefix: AUDIT_PREFIX });
+    // The storage API deletes at most 128 keys per call.
+    const keys = [...kept.keys()];
+    for (let start = 0; start < keys.length; start += 128) await this.ctx.storage.delete(keys.slice(start, start + 128));
+  }
+
   private async recover(): Promise<void> {
     this.queue = (await this.ctx.storage.get<string[]>(QUEUE_KEY)) ?? [];
     const running = await this.ctx.storage.get<RunningMarker>(RUNNING_KEY);
     if (running !== undefined) {
       const event = await this.ctx.storage.get<RunEvent>(eventKey(running.executionId));
-      if (event !== undefined) await failInterrupted(new Db(this.env.DB), event, running.position);
+      if (event !== undefined) await failInterrupted(new Db(this.env.DB), event, running.position, await this.pendingAudit());
+      await this.dropPendingAudit();
       console.error(JSON.stringify({ event: "execution_interrupted", executionId: running.executionId, position: running.position }));
       await this.dequeue(running.executionId);
     }
@@ -180,7 +203,7 @@ export class Executor extends DurableObject<AppEnv> {
 }
 
 /** Ends an execution that a previous life of the executor was running when it stopped. */
-async function failInterrupted(db: Db, event: RunEvent, position: number | null): Promise<void> {
+async function failInterrupted(db: Db, event: RunEvent, position: number | null, audit: AuditRecord[]): Promise<void> {
   if (position !== null) {
     await finishStep(
       db,
@@ -194,6 +217,7 @@ async function failInterrupted(db: Db, event: RunEvent, position: number | null)
         error: { message: "The executor stopped while this step was running; run the package again.", stack: "" },
       },
       [],
+      audit,
     );
   }
   await markRemainingUnprocessed(db, event);

@@ -3,13 +3,14 @@
  * every state change is written to D1 through a counting Db. The statements a run issues do
  * not depend on how many secrets its scripts read, because lookups never go to D1.
  */
+import { auditStatement, type AuditRecord } from "../access/audit";
 import { importPlatformKey, type PlatformKey } from "../crypto/envelope";
 import { Db } from "../db";
 import { now } from "../ids";
 import type { AppEnv } from "../env";
 import type { RunEvent } from "./event";
 import { runStep, type SandboxExports, type StepFailureReason, type StepOutcome } from "./step";
-import { RunSecrets } from "./vault";
+import { RunSecrets, type ReadRecorder } from "./vault";
 
 /** The execution that an Executor is running now; the bridge's calls resolve against it. */
 export interface ActiveRun {
@@ -23,14 +24,18 @@ export interface ActiveRun {
 export interface RunHooks {
   /** Called before a step starts, so the executor can persist which step is running. */
   beforeStep(position: number): Promise<void>;
+  /** The audit records of secret reads kept so far, to write to D1 with the step's result. */
+  pendingAudit(): Promise<AuditRecord[]>;
+  /** Called once those records are in D1, so the executor can drop its copies. */
+  auditWritten(): Promise<void>;
 }
 
 export type ExecutionFailureReason = "step_failed" | "timeout" | "integrity" | "interrupted";
 
-export function createActiveRun(env: AppEnv, event: RunEvent): ActiveRun {
+export function createActiveRun(env: AppEnv, event: RunEvent, recordRead: ReadRecorder): ActiveRun {
   const db = new Db(env.DB);
   let platformKey: Promise<PlatformKey> | null = null;
-  const secrets = new RunSecrets(event, () => (platformKey ??= importPlatformKey(env.PLATFORM_KEY)), db);
+  const secrets = new RunSecrets(event, () => (platformKey ??= importPlatformKey(env.PLATFORM_KEY)), db, recordRead);
   return { event, db, secrets, position: null };
 }
 
@@ -77,7 +82,8 @@ export async function runExecution(
     }
     run.position = null;
 
-    await finishStep(db, event, step.position, outcome, run.secrets.stepProvenance());
+    await finishStep(db, event, step.position, outcome, run.secrets.stepProvenance(), await hooks.pendingAudit());
+    await hooks.auditWritten();
     if (outcome.status === "failed") failure = executionReason(outcome.failureReason);
   }
 
@@ -97,8 +103,33 @@ export async function finishStep(
   position: number,
   outcome: StepOutcome,
   provenance: unknown[],
+  audit: AuditRecord[],
 ): Promise<void> {
-  await db.run(
+  // The step's result and the audit records of its secret reads are one transaction.
+  const statements = [stepUpdate(db, event, position, outcome, provenance)];
+  if (audit.length > 0) statements.push(...auditStatements(db, audit));
+  await db.batch(statements);
+}
+
+/** Reads per audit statement: keeps the one JSON parameter well under D1's 2 MB value limit. */
+const AUDIT_RECORDS_PER_STATEMENT = 1000;
+
+function auditStatements(db: Db, records: AuditRecord[]): D1PreparedStatement[] {
+  const statements: D1PreparedStatement[] = [];
+  for (let start = 0; start < records.length; start += AUDIT_RECORDS_PER_STATEMENT) {
+    statements.push(auditStatement(db, records.slice(start, start + AUDIT_RECORDS_PER_STATEMENT)));
+  }
+  return statements;
+}
+
+function stepUpdate(
+  db: Db,
+  event: Pick<RunEvent, "executionId" | "workspaceId">,
+  position: number,
+  outcome: StepOutcome,
+  provenance: unknown[],
+): D1PreparedStatement {
+  return db.prepare(
     "UPDATE steps SET status = ?, output = ?, output_truncated = ?, error = ?, failure_reason = ?, provenance = ?, finished_at = ? " +
       "WHERE execution_id = ? AND position = ? AND workspace_id = ?",
     outcome.status,
@@ -124,18 +155,32 @@ export async function markRemainingUnprocessed(db: Db, event: Pick<RunEvent, "ex
 
 export async function finishExecution(
   db: Db,
-  event: Pick<RunEvent, "executionId" | "workspaceId" | "apiStatements">,
+  event: Pick<RunEvent, "executionId" | "workspaceId" | "apiStatements" | "packageId" | "packageName" | "projectId">,
   failure: ExecutionFailureReason | null,
 ): Promise<void> {
-  // The count includes this final statement itself.
-  const d1Queries = event.apiStatements + db.statements + 1;
-  await db.run(
-    "UPDATE executions SET status = ?, failure_reason = ?, finished_at = ?, d1_queries = ? WHERE id = ? AND workspace_id = ?",
-    failure === null ? "completed" : "failed",
-    failure,
-    now(),
-    d1Queries,
-    event.executionId,
-    event.workspaceId,
-  );
+  const status = failure === null ? "completed" : "failed";
+  // The count includes this final batch of two statements.
+  const d1Queries = event.apiStatements + db.statements + 2;
+  await db.batch([
+    db.prepare(
+      "UPDATE executions SET status = ?, failure_reason = ?, finished_at = ?, d1_queries = ? WHERE id = ? AND workspace_id = ?",
+      status,
+      failure,
+      now(),
+      d1Queries,
+      event.executionId,
+      event.workspaceId,
+    ),
+    auditStatement(db, [
+      {
+        workspaceId: event.workspaceId,
+        actor: { type: "script", id: event.executionId, name: event.packageName },
+        action: "run.finished",
+        projectId: event.projectId,
+        packageId: event.packageId,
+        executionId: event.executionId,
+        detail: failure === null ? status : `${status}: ${failure}`,
+      },
+    ]),
+  ]);
 }

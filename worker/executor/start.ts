@@ -3,6 +3,7 @@
  * and read in ONE D1 batch, so a run costs the same number of statements whatever number of
  * secrets it has. This module does not import "cloudflare:workers": the API imports it.
  */
+import { auditStatement, type AuditActor } from "../access/audit";
 import type { Scope, WrappedDataKey } from "../crypto/envelope";
 import type { Db } from "../db";
 import { newId, now } from "../ids";
@@ -47,6 +48,7 @@ export async function startExecution(
   workspaceId: string,
   pkg: RunnablePackage,
   userParams: Record<string, JsonValue>,
+  trigger: { actor: AuditActor; requestId: string },
 ): Promise<RunEvent> {
   const executionId = newId("exe");
   const createdAt = now();
@@ -95,6 +97,19 @@ export async function startExecution(
     db.prepare(`SELECT scope, wrapped_key, platform_key_id FROM data_keys WHERE ${ownerFilter}`, workspaceId, owners.package, owners.project, owners.platform),
     db.prepare(`SELECT scope, name, ciphertext FROM secrets WHERE ${ownerFilter}`, workspaceId, owners.package, owners.project, owners.platform),
     db.prepare("SELECT allow_script_platform_secrets FROM workspaces WHERE id = ?", workspaceId),
+    // The start is recorded in the same transaction: a run whose start cannot be recorded does not start.
+    auditStatement(db, [
+      {
+        workspaceId,
+        actor: trigger.actor,
+        action: "run.started",
+        projectId: pkg.project_id,
+        packageId: pkg.id,
+        executionId,
+        requestId: trigger.requestId,
+        detail: "trigger manual",
+      },
+    ]),
   ]);
 
   const scripts = results[2]!.results as { position: number; file_name: string; source: string }[];

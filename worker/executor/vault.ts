@@ -11,6 +11,7 @@ import {
   type PlatformKey,
   type Scope,
 } from "../crypto/envelope";
+import type { AuditActor, AuditRecord } from "../access/audit";
 import type { Db } from "../db";
 import { checkSecretValue } from "../secrets/policy";
 import { writeSecrets } from "../secrets/store";
@@ -31,6 +32,12 @@ export class ScriptFacingError extends Error {
   override name = "ScriptFacingError";
 }
 
+/**
+ * Keeps a read's audit record durably before the value is handed out; the executor stores it
+ * in its own storage and moves it to D1 with the step's result.
+ */
+export type ReadRecorder = (record: AuditRecord) => Promise<void>;
+
 export class RunSecrets {
   readonly masker = new Masker();
   /** The first integrity failure of the current step; it fails the step even if caught. */
@@ -47,6 +54,7 @@ export class RunSecrets {
     /** Imports the platform key on first use, so a run that reads no secret needs none. */
     private readonly platformKey: () => Promise<PlatformKey>,
     private readonly db: Db,
+    private readonly recordRead: ReadRecorder,
   ) {
     for (const scope of LOOKUP_ORDER) {
       const byName = new Map<string, Uint8Array>();
@@ -72,8 +80,11 @@ export class RunSecrets {
       const json = this.written.get(scope)!.get(name) ?? (await this.decrypt(scope, name));
       if (json === null) continue;
 
-      this.record({ name, scope, action: "read" });
+      // The value is masked before the script can print it, and the read is on record first:
+      // a read that cannot be recorded does not happen.
       this.masker.addValue(JSON.parse(json) as JsonValue);
+      await this.recordRead(this.auditRecord("secret.read", scope, name));
+      this.record({ name, scope, action: "read" });
       return json;
     }
     return null;
@@ -108,7 +119,16 @@ export class RunSecrets {
     this.masker.addValue(value as JsonValue);
     const owner = this.owner(scope);
     try {
-      await writeSecrets(this.db, await this.platformKey(), owner, [checked.entry], { replace: false, actor: this.event.executionId });
+      await writeSecrets(this.db, await this.platformKey(), owner, [checked.entry], {
+        replace: false,
+        actor: this.event.executionId,
+        audit: {
+          actor: this.scriptActor(),
+          projectId: this.event.projectId,
+          packageId: this.event.packageId,
+          executionId: this.event.executionId,
+        },
+      });
     } catch (error) {
       const message = error instanceof Error ? error.message : "the write failed";
       throw new ScriptFacingError(`context.secrets.set could not store ${JSON.stringify(name)}: ${message}`);
@@ -145,6 +165,25 @@ export class RunSecrets {
       this.dataKeys.set(scope, key);
     }
     return key;
+  }
+
+  /** A script acts as its execution, named after its package. */
+  private scriptActor(): AuditActor {
+    return { type: "script", id: this.event.executionId, name: this.event.packageName };
+  }
+
+  private auditRecord(action: AuditRecord["action"], scope: Scope, name: string): AuditRecord {
+    return {
+      workspaceId: this.event.workspaceId,
+      actor: this.scriptActor(),
+      action,
+      scope,
+      ownerId: this.event.scopes[scope].ownerId,
+      projectId: this.event.projectId,
+      packageId: this.event.packageId,
+      executionId: this.event.executionId,
+      secretName: name,
+    };
   }
 
   private owner(scope: Scope): Owner {

@@ -7,6 +7,7 @@ import { OpenAPIHono, z } from "@hono/zod-openapi";
 import type { JsonValue } from "../../executor/event";
 import type { Executor } from "../../executor/executor";
 import { decodeCursor, listExecutions, readExecution, readStep } from "../../executor/records";
+import { auditActor } from "../../access/authorize";
 import { RUNNABLE_PACKAGE_COLUMNS, startExecution, type RunnablePackage } from "../../executor/start";
 import { MAX_PARAMS_BYTES } from "../../limits";
 import type { HonoEnv } from "../context";
@@ -197,7 +198,10 @@ export function executionRoutes() {
         );
       }
 
-      const event = await startExecution(db, workspaceId, pkg, params);
+      const event = await startExecution(db, workspaceId, pkg, params, {
+        actor: auditActor(c.get("principal")),
+        requestId: c.get("requestId"),
+      });
       const namespace = c.env.EXECUTOR as unknown as DurableObjectNamespace<Executor>;
       const executor = namespace.get(namespace.idFromName(pkg.id));
       try {
