@@ -16,6 +16,7 @@ export type AuditAction =
   | "package.created"
   | "package.updated"
   | "package.deleted"
+  | "project.deleted"
   | "run.started"
   | "run.finished"
   | "token.created"

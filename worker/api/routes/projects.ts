@@ -1,4 +1,7 @@
 import { OpenAPIHono, z } from "@hono/zod-openapi";
+import { auditStatement } from "../../access/audit";
+import { auditActor } from "../../access/authorize";
+import type { Db } from "../../db";
 import { newId, now } from "../../ids";
 import {
   findProject,
@@ -43,6 +46,36 @@ const getProjectRoute = secureRoute("project:read", "project", {
     404: errorResponse("No such project in the workspace."),
   },
 });
+
+const deleteProjectRoute = secureRoute("project:delete", "project", {
+  method: "delete",
+  path: "/projects/{project}",
+  summary: "Delete a project with its packages, secrets and tokens",
+  description:
+    "Deletes the project's packages (with their scripts, secrets, data keys and state), the project's own secrets " +
+    "and data key, and the tokens of the project. Past executions stay readable to administrators.",
+  request: { params: z.object({ project: z.string() }) },
+  responses: {
+    204: { description: "The project was deleted." },
+    403: errorResponse("Only the project's Owners and workspace administrators may delete it."),
+    404: errorResponse("No such project in the workspace."),
+  },
+});
+
+/** The statements that delete a project and everything it owns, except its executions. */
+function deleteProjectStatements(db: Db, workspaceId: string, projectId: string): D1PreparedStatement[] {
+  const packagesOf = "SELECT id FROM packages WHERE workspace_id = ?1 AND project_id = ?2";
+  const ownedBy = `workspace_id = ?1 AND ((scope = 'package' AND owner_id IN (${packagesOf})) OR (scope = 'project' AND owner_id = ?2))`;
+  return [
+    db.prepare(`DELETE FROM secrets WHERE ${ownedBy}`, workspaceId, projectId),
+    db.prepare(`DELETE FROM data_keys WHERE ${ownedBy}`, workspaceId, projectId),
+    db.prepare(`DELETE FROM package_state WHERE workspace_id = ?1 AND package_id IN (${packagesOf})`, workspaceId, projectId),
+    db.prepare(`DELETE FROM scripts WHERE workspace_id = ?1 AND package_id IN (${packagesOf})`, workspaceId, projectId),
+    db.prepare("DELETE FROM packages WHERE workspace_id = ?1 AND project_id = ?2", workspaceId, projectId),
+    db.prepare("DELETE FROM api_tokens WHERE workspace_id = ?1 AND project_id = ?2", workspaceId, projectId),
+    db.prepare("DELETE FROM projects WHERE workspace_id = ?1 AND id = ?2", workspaceId, projectId),
+  ];
+}
 
 function nameTaken(name: string): ApiError {
   return new ApiError(409, "name_taken", `A project named ${JSON.stringify(name)} already exists in this workspace: choose another name.`, {
@@ -90,5 +123,27 @@ export function projectRoutes() {
       const row = await findProject(c.get("db"), c.get("workspaceId"), projectId);
       if (row === null) throw notFound("Project", projectId);
       return c.json(toProject(row), 200);
+    })
+    .openapi(deleteProjectRoute, async (c) => {
+      const db = c.get("db");
+      const principal = c.get("principal");
+      const { project: projectId } = c.req.valid("param");
+      const row = await findProject(db, principal.workspaceId, projectId);
+      if (row === null) throw notFound("Project", projectId);
+
+      await db.batch([
+        ...deleteProjectStatements(db, principal.workspaceId, projectId),
+        auditStatement(db, [
+          {
+            workspaceId: principal.workspaceId,
+            actor: auditActor(principal),
+            action: "project.deleted",
+            projectId,
+            requestId: c.get("requestId"),
+            detail: row.name,
+          },
+        ]),
+      ]);
+      return c.body(null, 204);
     });
 }
