@@ -71,3 +71,34 @@ describe("playground example run", () => {
     expect(await page.getByTestId("add-form").getByTestId("add-error").isVisible()).toBe(true);
   });
 });
+
+describe("playground rendering", () => {
+  const baseUrl = inject("baseUrl");
+  let browser: TestBrowser;
+
+  beforeAll(async () => {
+    browser = await openBrowser();
+  });
+  afterAll(async () => {
+    await browser?.close();
+  });
+
+  it("renders markup in output as text", async () => {
+    const { page } = browser;
+    const markup = '<img src="x" data-injected="1" onerror="window.injected = true">';
+    const script = `export default async function main() {\n  console.log(${JSON.stringify(markup)});\n}\n`;
+
+    await openPlayground(page, baseUrl, "#/packages");
+    await page.getByTestId("add-form").waitFor();
+    await page.getByTestId("add-name").fill("markup");
+    await page.getByTestId("add-script-0").setInputFiles({ name: "markup.js", mimeType: "text/javascript", buffer: Buffer.from(script) });
+    await page.getByTestId("add-save").click();
+    await page.getByTestId("package-details").waitFor();
+
+    await runAndOpenExecution(page);
+    const { output } = await readStepResults(page);
+    expect(output).toContain(markup);
+    expect(await page.locator("[data-injected]").count()).toBe(0);
+    expect(await page.evaluate(() => (window as { injected?: boolean }).injected)).toBeUndefined();
+  });
+});
