@@ -73,7 +73,7 @@ export async function startDevServer(): Promise<DevServer> {
   const baseUrl = `http://${HOST}:${PORT}`;
   const stop = async () => {
     if (child.exitCode === null && child.pid !== undefined) {
-      // The negative pid signals wrangler's own process group, which holds workerd.
+      // The negative pid signals wrangler's own process group, which contains workerd.
       process.kill(-child.pid, "SIGTERM");
       await new Promise((resolve) => child.once("exit", resolve));
     }

@@ -91,7 +91,9 @@ export function typeName(schema: Schema | undefined, document: OpenApiDocument):
   if (variants !== undefined) return variants.map((variant) => typeName(variant, document)).join(" | ");
   if (schema.allOf !== undefined) return schema.allOf.map((part) => typeName(part, document)).join(" & ");
 
-  const types = Array.isArray(schema.type) ? schema.type : schema.type === undefined ? [] : [schema.type];
+  let types: string[] = [];
+  if (Array.isArray(schema.type)) types = schema.type;
+  else if (schema.type !== undefined) types = [schema.type];
   if (types.length === 0) return schema.properties !== undefined ? "object" : "any";
   return types
     .map((type) => {
