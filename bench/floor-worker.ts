@@ -4,7 +4,8 @@
  *
  * GET /bench/floor loads a bare dynamic worker through env.LOADER and calls it, the least
  * work a step can cost. GET /bench/floor-via-do does the same inside a Durable Object, which
- * adds the Worker-to-object RPC hop that every execution also takes. breakdown.ts adds routes
+ * adds the Worker-to-object RPC hop that every execution also takes. GET /bench/floor-cached
+ * reuses one loaded worker, which steps never do. breakdown.ts adds routes
  * that time the other parts of a step.
  */
 import { DurableObject } from "cloudflare:workers";
@@ -37,6 +38,24 @@ async function callBareWorker(loader: WorkerLoader): Promise<{ body: string; ela
   return { body, elapsedMs: performance.now() - started };
 }
 
+/**
+ * Calls a bare dynamic worker that LOADER.get() caches under one name, so every call after the
+ * first reuses the loaded worker. Steps never do this (each gets a fresh worker); the figure
+ * shows what that isolation costs.
+ */
+async function callCachedWorker(loader: WorkerLoader): Promise<{ body: string; elapsedMs: number }> {
+  const started = performance.now();
+  const worker = loader.get("bench-floor-cached", () => ({
+    compatibilityDate: COMPATIBILITY_DATE,
+    mainModule: "floor.js",
+    modules: { "floor.js": BARE_WORKER },
+    globalOutbound: null,
+  }));
+  const response = await worker.getEntrypoint().fetch("http://floor.invalid/");
+  const body = await response.text();
+  return { body, elapsedMs: performance.now() - started };
+}
+
 function floorResponse(result: { body: string; elapsedMs: number }): Response {
   if (result.body !== "ok") {
     return new Response(`The bare dynamic worker returned ${JSON.stringify(result.body)} instead of "ok".`, {
@@ -60,6 +79,8 @@ export default {
     const { pathname } = new URL(request.url);
 
     if (pathname === "/bench/floor") return floorResponse(await callBareWorker(env.LOADER));
+
+    if (pathname === "/bench/floor-cached") return floorResponse(await callCachedWorker(env.LOADER));
 
     if (pathname === "/bench/floor-via-do") {
       const stub = env.BENCH_FLOOR.get(env.BENCH_FLOOR.idFromName("floor"));

@@ -32,7 +32,7 @@ function secretSet(prefix: string, count: number): Record<string, string> {
   return secrets;
 }
 
-/** A step that reads each named secret, throws on a wrong value and prints how many it read. */
+/** Builds a step that reads each named secret, throws on a wrong value and prints the count read. */
 function readSecretsScript(expected: Record<string, string>): string {
   return `import { get_secret } from "ferris_ef";
 
@@ -92,20 +92,20 @@ describe("D1 statement count of a run", () => {
       secrets: packageSecrets,
     });
 
-    const one = await runAndWait(readOne.id);
-    const hundred = await runAndWait(readHundred.id);
+    const oneSecretRun = await runAndWait(readOne.id);
+    const hundredSecretRun = await runAndWait(readHundred.id);
 
     // The runs did read what they claim: provenance lists each read with its scope.
-    const oneStep = await firstStep(one.id);
-    const hundredStep = await firstStep(hundred.id);
+    const oneStep = await firstStep(oneSecretRun.id);
+    const hundredStep = await firstStep(hundredSecretRun.id);
     expect(oneStep.output.map((line) => line.text)).toContain("read 1 secrets");
     expect(hundredStep.output.map((line) => line.text)).toContain("read 100 secrets");
     expect(countByScope(oneStep)).toEqual({ package: 1, project: 0, platform: 0 });
     expect(countByScope(hundredStep)).toEqual(SPREAD);
 
-    expect(Number.isInteger(one.d1_queries)).toBe(true);
-    expect(one.d1_queries).toBeGreaterThan(0);
-    expect(hundred.d1_queries).toBe(one.d1_queries);
+    expect(Number.isInteger(oneSecretRun.d1_queries)).toBe(true);
+    expect(oneSecretRun.d1_queries).toBeGreaterThan(0);
+    expect(hundredSecretRun.d1_queries).toBe(oneSecretRun.d1_queries);
   });
 
   it("is the same on a second run of a package", async () => {

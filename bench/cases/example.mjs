@@ -2,7 +2,7 @@
 // timed from POST /api/packages/{id}/executions?wait=1 to the finished execution.
 import { EXAMPLE_SCRIPT, EXAMPLE_SECRETS_JSON } from "../lib/scripts.mjs";
 import { measure, summarize } from "../lib/stats.mjs";
-import { assertCompleted, executionTimings, summarizeTimings } from "./runs.mjs";
+import { assertCompleted, executionTimings, outsideExecutionMedian, summarizeTimings } from "./runs.mjs";
 
 /** Checks the first run's output: masked secrets and the real package name. */
 async function checkExampleOutput(api, execution, packageName) {
@@ -38,6 +38,9 @@ export async function runExample({ api, plan, projectId }) {
     package_id: created.id,
     ...summarize(samples),
     d1_queries: results[0]?.d1_queries ?? null,
-    server: summarizeTimings(results.map(executionTimings)),
+    server: {
+      ...summarizeTimings(results.map(executionTimings)),
+      outside_execution_median_ms: outsideExecutionMedian(samples, results),
+    },
   };
 }

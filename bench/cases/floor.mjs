@@ -25,5 +25,6 @@ export async function runFloor({ baseUrl, plan }) {
   return {
     floor: await measureRoute(baseUrl, "/bench/floor", plan.floor),
     floor_via_durable_object: await measureRoute(baseUrl, "/bench/floor-via-do", plan.floor),
+    floor_cached: await measureRoute(baseUrl, "/bench/floor-cached", plan.floor),
   };
 }

@@ -38,3 +38,17 @@ export function summarizeTimings(timings) {
   }
   return summary;
 }
+
+/**
+ * Returns the median of the client time that lies outside the execution's own span
+ * (created_at to finished_at): the HTTP hop, authentication, the package lookup before the
+ * execution row exists, and reading the finished execution back.
+ */
+export function outsideExecutionMedian(samples, executions) {
+  const outside = [];
+  executions.forEach((execution, index) => {
+    const span = millisecondsBetween(execution.created_at, execution.finished_at);
+    if (span !== null) outside.push(samples[index] - span);
+  });
+  return outside.length ? round(median(outside)) : null;
+}

@@ -50,13 +50,13 @@ export async function runSecrets({ api, plan }) {
     secrets: JSON.stringify(packageSecrets),
   });
 
-  const one = await measureReads(api, readOne.id, "1-secret run", plan.secrets);
-  const hundred = await measureReads(api, readHundred.id, "100-secret run", plan.secrets);
+  const oneSecretRun = await measureReads(api, readOne.id, "1-secret run", plan.secrets);
+  const hundredSecretRun = await measureReads(api, readHundred.id, "100-secret run", plan.secrets);
   return {
     spread: SPREAD,
-    one_secret: one,
-    hundred_secrets: hundred,
+    one_secret: oneSecretRun,
+    hundred_secrets: hundredSecretRun,
     // Each get_secret is one call from the sandbox through the bridge to the executor.
-    per_lookup_ms: round((hundred.median_ms - one.median_ms) / 99),
+    per_lookup_ms: round((hundredSecretRun.median_ms - oneSecretRun.median_ms) / 99),
   };
 }

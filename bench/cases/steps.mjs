@@ -34,13 +34,13 @@ export async function runSteps({ api, plan, projectId }) {
   const singleExecutions = [];
   const manyExecutions = [];
   for (let i = 0; i < plan.steps.repetitions; i += 1) {
-    const one = await timedRun(api, single.id, "1-step run");
-    singleSamples.push(one.elapsed);
-    singleExecutions.push(one.execution);
+    const singleRun = await timedRun(api, single.id, "1-step run");
+    singleSamples.push(singleRun.elapsed);
+    singleExecutions.push(singleRun.execution);
 
-    const ten = await timedRun(api, many.id, "10-step run");
-    manySamples.push(ten.elapsed);
-    manyExecutions.push(ten.execution);
+    const manyRun = await timedRun(api, many.id, "10-step run");
+    manySamples.push(manyRun.elapsed);
+    manyExecutions.push(manyRun.execution);
   }
 
   const stepCount = manyExecutions[0]?.steps?.length;

@@ -37,7 +37,10 @@ export function renderFigures(report) {
   lines.push("| --- | ---: | ---: | ---: | --- |");
   lines.push(figureRow("Floor: bare dynamic worker", figures.floor?.floor));
   lines.push(figureRow("Floor through a Durable Object", figures.floor?.floor_via_durable_object));
+  lines.push(figureRow("Floor, one reused worker (`LOADER.get`)", figures.floor?.floor_cached, "steps never reuse a worker"));
   lines.push(figureRow("Trivial step in the real sandbox", figures.breakdown?.step_sandbox, "no executor, no D1"));
+  lines.push(figureRow("`GET /api/health`", figures.breakdown?.api_health, "no authentication"));
+  lines.push(figureRow("`GET /api/projects`", figures.breakdown?.api_authenticated_list, "authentication and one read"));
   lines.push(figureRow("Example run (`wait=1`)", figures.example, `${figures.example?.d1_queries ?? "–"} D1 queries`));
   lines.push(figureRow("1-step trivial run", figures.steps?.one_step));
   lines.push(

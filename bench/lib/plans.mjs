@@ -1,6 +1,6 @@
 // Repetition counts of each case. Every timed figure gets an untimed warm-up first. The counts
 // are sized so that the full plan takes under 5 minutes and the quick one under 1 minute on a
-// two-core machine; slower runs make the whole benchmark slower by the same factor.
+// two-core machine. A machine where runs are slower takes longer by the same factor.
 export const PLANS = {
   quick: {
     floor: { warmup: 5, repetitions: 30 },
@@ -15,11 +15,11 @@ export const PLANS = {
   full: {
     floor: { warmup: 20, repetitions: 200 },
     breakdown: { warmup: 5, repetitions: 40 },
-    example: { warmup: 10, repetitions: 60 },
-    steps: { warmup: 5, repetitions: 30 },
-    secrets: { warmup: 5, repetitions: 30 },
-    uploads: { warmup: 3, repetitions: 20 },
-    throughput: { levels: [1, 8, 32], packages: 16, totalRuns: { 1: 40, 8: 160, 32: 320 } },
-    classic: { warmup: 5, repetitions: 40 },
+    example: { warmup: 10, repetitions: 150 },
+    steps: { warmup: 5, repetitions: 60 },
+    secrets: { warmup: 5, repetitions: 40 },
+    uploads: { warmup: 3, repetitions: 40 },
+    throughput: { levels: [1, 8, 32], packages: 16, totalRuns: { 1: 80, 8: 320, 32: 640 } },
+    classic: { warmup: 5, repetitions: 100 },
   },
 };

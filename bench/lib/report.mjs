@@ -18,6 +18,8 @@ export function targetLines(figures) {
   const queriesOne = figures.secrets?.one_secret?.d1_queries ?? null;
   const queriesHundred = figures.secrets?.hundred_secrets?.d1_queries ?? null;
   const uploadRatio = figures.uploads?.ratio ?? null;
+  const levels = figures.throughput?.levels ?? [];
+  const completedFraction = levels.length > 0 ? Math.min(...levels.map((level) => level.completed_fraction)) : null;
 
   const divide = (a, b) => (a === null || b === null || b === 0 ? null : a / b);
   // A per-step overhead at or below zero is within the noise of the two medians.
@@ -33,6 +35,13 @@ export function targetLines(figures) {
       "<=",
       2,
       `${queriesHundred} vs ${queriesOne}`,
+    ),
+    ratioLine(
+      "throughput runs that ended completed (lowest level)",
+      completedFraction,
+      ">=",
+      1.0,
+      figures.throughput ? figures.throughput.levels.map((level) => `${level.completed}/${level.runs} at ${level.clients}`).join(", ") : "not measured",
     ),
     ratioLine("1,000-key upload / 10-key upload", uploadRatio, "<=", 25, `${figures.uploads?.keys_1000?.median_ms} ms / ${figures.uploads?.keys_10?.median_ms} ms`),
   ];
@@ -70,7 +79,10 @@ export function renderReport(report) {
   const rows = [
     row("floor: bare dynamic worker", figures.floor?.floor, inWorkerNote(figures.floor?.floor)),
     row("floor through a Durable Object", figures.floor?.floor_via_durable_object, inWorkerNote(figures.floor?.floor_via_durable_object)),
+    row("floor, reused worker (LOADER.get)", figures.floor?.floor_cached, inWorkerNote(figures.floor?.floor_cached)),
     row("trivial step in the real sandbox", figures.breakdown?.step_sandbox, "no executor, no D1"),
+    row("GET /api/health", figures.breakdown?.api_health, "no authentication"),
+    row("GET /api/projects", figures.breakdown?.api_authenticated_list, "authentication and one read"),
     row("example run (wait=1)", figures.example, figures.example ? `d1_queries ${figures.example.d1_queries}` : ""),
     row("1-step trivial run", figures.steps?.one_step),
     row("10-step trivial run", figures.steps?.ten_steps, figures.steps ? `overhead ${fmt(figures.steps.per_step_overhead_ms)} ms/step` : ""),
@@ -86,6 +98,14 @@ export function renderReport(report) {
     row("classic: trivial step process", figures.classic?.trivial_step),
   ];
   out.push(renderTable(["figure", "median ms", "p95 ms", "n", "note"], rows));
+  const server = figures.example?.server;
+  if (server) {
+    out.push(
+      `example run, medians from the execution's timestamps (whole ms): ${fmt(server.outside_execution_median_ms)} ms outside the execution ` +
+        `(HTTP, auth, package lookup, reading the result), ${fmt(server.queued_median_ms)} ms queued, ${fmt(server.running_median_ms)} ms running, ` +
+        `of which ${fmt(server.steps_median_ms)} ms in the step`,
+    );
+  }
   if (figures.breakdown?.d1_statement_ms !== undefined) {
     out.push(`one D1 statement, in the Worker: ${fmt(figures.breakdown.d1_statement_ms)} ms (median of ${figures.breakdown.d1_request.count} requests of ${figures.breakdown.d1_request.statements})`);
   }

@@ -14,13 +14,13 @@ export const EXAMPLE_SCRIPT = {
 export const EXAMPLE_SECRETS_JSON = readFileSync(join(fixturesDirectory, "secrets.json"), "utf8");
 export const EXAMPLE_SECRETS = JSON.parse(EXAMPLE_SECRETS_JSON);
 
-/** A step that does nothing, so that a run of it costs only the platform's own work. */
+/** Builds a step that does nothing, so that a run of it costs only the platform's own work. */
 export function trivialScript(position) {
   const fileName = `step_${String(position).padStart(2, "0")}.js`;
   return { fileName, source: `export default async function main() {\n  return ${position};\n}\n` };
 }
 
-/** A step that reads every named secret and throws when one is missing or wrong. */
+/** Builds a step that reads every named secret and throws when one is missing or wrong. */
 export function readSecretsScript(fileName, expected) {
   const source = `import { get_secret } from "ferris_ef";
 

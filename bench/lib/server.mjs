@@ -13,7 +13,7 @@ const benchDirectory = dirname(dirname(fileURLToPath(import.meta.url)));
 const repositoryDirectory = dirname(benchDirectory);
 const configPath = join(benchDirectory, "wrangler.toml");
 
-/** How long `wrangler dev` may take to answer GET /api/health before the start fails. */
+/** How long `wrangler dev` may take to respond to GET /api/health before the start fails. */
 const READY_TIMEOUT_MS = 90_000;
 
 function wranglerEnvironment() {
@@ -54,7 +54,7 @@ async function waitUntilHealthy(baseUrl, child, logPath) {
     }
     await new Promise((resolve) => setTimeout(resolve, 250));
   }
-  throw new Error(`wrangler dev did not answer GET /api/health within ${READY_TIMEOUT_MS} ms:\n${tailOf(logPath)}`);
+  throw new Error(`wrangler dev did not respond to GET /api/health within ${READY_TIMEOUT_MS} ms:\n${tailOf(logPath)}`);
 }
 
 /**
