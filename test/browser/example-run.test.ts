@@ -39,7 +39,7 @@ describe("playground example run", () => {
     expect(provenance).toContainEqual(["DB_PASS", "package", "read"]);
   });
 
-  it("shows the script source as text", async () => {
+  it("shows and downloads the script", async () => {
     const { page } = browser;
     await page.goto(`${baseUrl}/playground/#/packages`);
     await page.getByTestId("open-package").first().click();
@@ -47,6 +47,9 @@ describe("playground example run", () => {
     await page.getByTestId("script-source").waitFor();
     const source = await page.getByTestId("script-source").textContent();
     expect(source).toContain('import { get_secret, get_param } from "ferris_ef";');
+
+    const [download] = await Promise.all([page.waitForEvent("download"), page.getByTestId("download-script").first().click()]);
+    expect(download.suggestedFilename()).toBe("test_secrets.js");
   });
 
   it("opens with ?example= loaded", async () => {
@@ -54,7 +57,11 @@ describe("playground example run", () => {
     await page.goto(`${baseUrl}/playground/?example=test_secrets`);
     await page.getByTestId("add-form").waitFor();
     expect(await page.getByTestId("add-name").inputValue()).toBe("example");
-    const fileNames = await page.getByTestId("add-script-0").evaluate((input) => Array.from((input as HTMLInputElement).files ?? [], (file) => file.name));
+    // The test files are type-checked without the DOM library, so the input is typed by shape.
+    const fileNames = await page.getByTestId("add-script-0").evaluate((input) => {
+      const files = (input as unknown as { files: ArrayLike<{ name: string }> | null }).files;
+      return Array.from(files ?? [], (file) => file.name);
+    });
     expect(fileNames).toEqual(["test_secrets.js"]);
   });
 
@@ -99,6 +106,6 @@ describe("playground rendering", () => {
     const { output } = await readStepResults(page);
     expect(output).toContain(markup);
     expect(await page.locator("[data-injected]").count()).toBe(0);
-    expect(await page.evaluate(() => (window as { injected?: boolean }).injected)).toBeUndefined();
+    expect(await page.evaluate(() => (globalThis as { injected?: boolean }).injected)).toBeUndefined();
   });
 });

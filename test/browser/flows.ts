@@ -41,8 +41,10 @@ export async function readStepResults(page: Page, position = 1): Promise<{ outpu
   await results.waitFor();
 
   const output = await results.getByTestId("output-text").allTextContents();
+  // Typed by shape, because the test files are type-checked without the DOM library.
+  type Row = { querySelectorAll(selector: string): ArrayLike<{ textContent: string | null }> };
   const provenance = await results.locator("[data-testid='step-provenance'] tbody tr").evaluateAll((rows) =>
-    rows.map((row) => Array.from(row.querySelectorAll("td"), (cell) => cell.textContent ?? "")),
+    (rows as unknown as Row[]).map((row) => Array.from(row.querySelectorAll("td"), (cell) => cell.textContent ?? "")),
   );
   return { output, provenance };
 }
