@@ -297,3 +297,47 @@ describe("playground quotas", () => {
     await expectError(response, 404, "not_found");
   });
 });
+
+describe("playground isolation", () => {
+  it("hides one visitor's projects from another", async () => {
+    const first = await startSession();
+    const second = await startSession();
+    const created = await expectJson<{ id: string }>(await api("POST", "/projects", { name: "first-only" }, asVisitor(first.token)), 201);
+
+    const listed = await expectJson<{ projects: { id: string }[] }>(await api("GET", "/projects", undefined, asVisitor(second.token)), 200);
+    expect(listed.projects.map((project) => project.id)).not.toContain(created.id);
+    await expectError(await api("GET", `/projects/${created.id}`, undefined, asVisitor(second.token)), 404, "not_found");
+  });
+
+  it("hides the local workspace from visitors", async () => {
+    const { token } = await startSession();
+    const local = await expectJson<{ id: string }>(await api("POST", "/projects", { name: `local-${Date.now()}` }), 201);
+
+    const listed = await expectJson<{ projects: { id: string }[] }>(await api("GET", "/projects", undefined, asVisitor(token)), 200);
+    expect(listed.projects.map((project) => project.id)).not.toContain(local.id);
+    await expectError(await api("GET", `/projects/${local.id}`, undefined, asVisitor(token)), 404, "not_found");
+  });
+
+  it("hides visitors' projects from the admin", async () => {
+    const { token } = await startSession();
+    const created = await expectJson<{ id: string }>(await api("POST", "/projects", { name: "visitor-only" }, asVisitor(token)), 201);
+    await expectError(await api("GET", `/projects/${created.id}`), 404, "not_found");
+  });
+});
+
+describe("playground sweep on session start", () => {
+  it("deletes idle workspaces in the background", async () => {
+    const idle = await startSession();
+    await env.DB.prepare("UPDATE workspaces SET last_used_at = ? WHERE id = ?").bind(hoursAgo(48), idle.workspaceId).run();
+
+    await startSession();
+
+    // The sweep runs after the response, so the check polls for a bounded time.
+    let remaining = 1;
+    for (let attempt = 0; attempt < 50 && remaining > 0; attempt++) {
+      await new Promise((resolve) => setTimeout(resolve, 20));
+      remaining = (await env.DB.prepare("SELECT COUNT(*) AS n FROM workspaces WHERE id = ?").bind(idle.workspaceId).first<{ n: number }>())?.n ?? 0;
+    }
+    expect(remaining).toBe(0);
+  });
+});

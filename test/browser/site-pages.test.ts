@@ -1,0 +1,60 @@
+import { readFileSync } from "node:fs";
+import { describe, expect, it } from "vitest";
+import * as limits from "../../worker/limits";
+import { docComments, formatLimit } from "../../site/src/lib/limits";
+
+// The global setup has built site/dist from the current sources before this file runs.
+const limitsPage = readFileSync("site/dist/limits/index.html", "utf8");
+
+describe("formatLimit", () => {
+  it.each([
+    ["MAX_SCRIPT_BYTES", 1024 * 1024, "1 MiB"],
+    ["MAX_SECRET_VALUE_BYTES", 64 * 1024, "64 KiB"],
+    ["ODD_BYTES", 1500, "1500 bytes"],
+    ["DEFAULT_STEP_TIMEOUT_MS", 30_000, "30 s"],
+    ["MAX_STEP_TIMEOUT_MS", 300_000, "5 min"],
+    ["PLAYGROUND_SESSION_IDLE_MS", 86_400_000, "24 h"],
+    ["SHORT_MS", 250, "250 ms"],
+    ["MAX_SECRETS_PER_FILE", 1000, "1,000"],
+  ])("formats %s = %d as %s", (name, value, expected) => {
+    expect(formatLimit(name, value)).toBe(expected);
+  });
+});
+
+describe("docComments", () => {
+  it("takes the comment above each constant", () => {
+    const source = "/** First line\n * second line. */\nexport const A = 1;\nexport const B = 2;\n";
+    const comments = docComments(source);
+    expect(comments.get("A")).toBe("First line second line.");
+    expect(comments.has("B")).toBe(false);
+  });
+});
+
+describe("Limits page", () => {
+  const numeric = Object.entries(limits).filter((entry): entry is [string, number] => typeof entry[1] === "number");
+
+  it("lists every numeric limit", () => {
+    expect(numeric.length).toBeGreaterThan(10);
+    for (const [name, value] of numeric) {
+      expect(limitsPage, name).toContain(`<td><code>${name}</code></td><td>${formatLimit(name, value)}</td>`);
+    }
+  });
+});
+
+describe("guide pages", () => {
+  it.each(["quick-start", "packages", "secrets"])("%s links an example to the playground", (page) => {
+    const html = readFileSync(`site/dist/${page}/index.html`, "utf8");
+    expect(html).toMatch(/href="\/playground\/\?example=[a-z_]+"/);
+  });
+
+  it("overview shows the flow diagram", () => {
+    const html = readFileSync("site/dist/index.html", "utf8");
+    for (const stage of ["Upload", "Encrypted storage", "Run event", "Executor", "Sandbox", "Masked results"]) {
+      expect(html, stage).toContain(`<strong>${stage}</strong>`);
+    }
+  });
+
+  it("search index is built", () => {
+    expect(readFileSync("site/dist/pagefind/pagefind.js", "utf8").length).toBeGreaterThan(0);
+  });
+});
