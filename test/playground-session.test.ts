@@ -93,7 +93,7 @@ describe("playground session", () => {
     const response = await api("POST", "/playground/session", undefined, asVisitor(token));
     const body = await expectJson<SessionBody>(response, 200);
     expect(body.workspace_id).toBe(workspaceId);
-    expect(response.headers.get("set-cookie")).toBeNull();
+    expect(response.headers.get("set-cookie")).toContain(`ferris_session=${token}`);
   });
 
   it("describes the session on GET", async () => {
@@ -143,7 +143,11 @@ describe("playground session", () => {
     const old = hoursAgo(2);
     await env.DB.prepare("UPDATE playground_sessions SET last_used_at = ? WHERE workspace_id = ?").bind(old, workspaceId).run();
     await env.DB.prepare("UPDATE workspaces SET last_used_at = ? WHERE id = ?").bind(old, workspaceId).run();
-    await api("GET", "/no-such-route", undefined, asVisitor(token));
+    const touchingResponse = await api("GET", "/no-such-route", undefined, asVisitor(token));
+    // Recording a use restarts the cookie's Max-Age; a request within the minute does not.
+    expect(touchingResponse.headers.get("set-cookie")).toContain(`ferris_session=${token}`);
+    const laterResponse = await api("GET", "/no-such-route", undefined, asVisitor(token));
+    expect(laterResponse.headers.get("set-cookie")).toBeNull();
 
     const touched = (await select.first<{ last_used_at: string }>())!.last_used_at;
     expect(Date.parse(touched)).toBeGreaterThan(Date.parse(old));

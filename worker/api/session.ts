@@ -100,11 +100,11 @@ export async function findSession(db: Db, token: string): Promise<PlaygroundSess
 }
 
 /**
- * Records a use of the session and its workspace. The write happens at most once per
- * PLAYGROUND_TOUCH_INTERVAL_MS, so most requests add no statement.
+ * Records a use of the session and its workspace, and returns whether it wrote. The write
+ * happens at most once per PLAYGROUND_TOUCH_INTERVAL_MS, so most requests add no statement.
  */
-export async function touchSession(db: Db, session: PlaygroundSession): Promise<void> {
-  if (Date.now() - Date.parse(session.lastUsedAt) < PLAYGROUND_TOUCH_INTERVAL_MS) return;
+export async function touchSession(db: Db, session: PlaygroundSession): Promise<boolean> {
+  if (Date.now() - Date.parse(session.lastUsedAt) < PLAYGROUND_TOUCH_INTERVAL_MS) return false;
 
   const time = now();
   await db.batch([
@@ -112,6 +112,7 @@ export async function touchSession(db: Db, session: PlaygroundSession): Promise<
     db.prepare("UPDATE workspaces SET last_used_at = ? WHERE id = ? AND kind = 'playground'", time, session.workspaceId),
   ]);
   session.lastUsedAt = time;
+  return true;
 }
 
 /**
@@ -214,7 +215,8 @@ export async function authenticateSession(c: Context<HonoEnv>, sessionToken: str
       "The playground session has expired or was reset: reload the playground to start a new one.",
     );
   }
-  await touchSession(db, session);
+  // The cookie's Max-Age restarts with each recorded use, so it lives as long as the session.
+  if (await touchSession(db, session)) writeSessionCookie(c, sessionToken);
 
   c.set("workspaceId", session.workspaceId);
   c.set("actor", { kind: "session", id: session.workspaceId });

@@ -148,6 +148,8 @@ export function playgroundRoutes() {
       const existing = await currentSession(c);
       if (existing !== null) {
         await touchSession(c.get("db"), existing);
+        // Resuming restarts the cookie's Max-Age, so an active visitor keeps the session.
+        writeSessionCookie(c, readSessionToken(c)!);
         return c.json(describe(existing), 200);
       }
       return c.json(describe(await startFreshSession(c)), 201);
