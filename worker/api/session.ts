@@ -118,6 +118,8 @@ export async function touchSession(db: Db, session: PlaygroundSession): Promise<
 /**
  * Creates a playground workspace and its session in one batch, and returns the session
  * with the token for the cookie. The token itself is never stored.
+ * NOTE: session creation has no per-client limit, so one client can start many workspaces,
+ * each with fresh quotas, until PLAYGROUND_MAX_WORKSPACES is reached.
  */
 export async function createSession(db: Db): Promise<{ session: PlaygroundSession; token: string }> {
   const count = await db.first<{ n: number }>("SELECT COUNT(*) AS n FROM workspaces WHERE kind = 'playground'");
@@ -161,6 +163,8 @@ export async function createSession(db: Db): Promise<{ session: PlaygroundSessio
 /**
  * Deletes a playground workspace and every row it owns in one batch (one transaction).
  * The `kind` check makes it impossible to delete the local workspace through this path.
+ * NOTE: the packages' Executor Durable Objects keep their own storage; an execution still
+ * queued there fails when it writes its rows, because the workspace is gone.
  */
 export async function deletePlaygroundWorkspace(db: Db, workspaceId: string): Promise<void> {
   const kind = await db.first<{ kind: string }>("SELECT kind FROM workspaces WHERE id = ?", workspaceId);
