@@ -28,6 +28,9 @@ export default defineConfig(async () => {
           ],
           test: {
             name: "workers",
+            // Projects run one after another (workers, node, browser), so that a two-core
+            // machine never runs workerd tests beside the browser's dev server.
+            sequence: { groupOrder: 0 },
             include: ["test/**/*.test.ts"],
             exclude: ["test/browser/**", "test/node/**"],
             setupFiles: ["test/setup.ts"],
@@ -40,6 +43,7 @@ export default defineConfig(async () => {
           // Node-side checks of the build and deploy tooling, such as `wrangler deploy --dry-run`.
           test: {
             name: "node",
+            sequence: { groupOrder: 1 },
             include: ["test/node/**/*.test.ts"],
             environment: "node",
             testTimeout: 120_000,
@@ -50,6 +54,7 @@ export default defineConfig(async () => {
           // 127.0.0.1, which the global setup starts after building the site if it is stale.
           test: {
             name: "browser",
+            sequence: { groupOrder: 2 },
             include: ["test/browser/**/*.test.ts"],
             environment: "node",
             globalSetup: ["test/browser/global-setup.ts"],
