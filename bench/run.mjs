@@ -26,6 +26,7 @@ import { runSteps } from "./cases/steps.mjs";
 import { runThroughput } from "./cases/throughput.mjs";
 import { runUploads } from "./cases/uploads.mjs";
 import { ApiClient } from "./lib/api.mjs";
+import { processGroupCpuMs } from "./lib/cpu.mjs";
 import { updatePage } from "./lib/page.mjs";
 import { PLANS } from "./lib/plans.mjs";
 import { renderReport, targetLines } from "./lib/report.mjs";
@@ -97,7 +98,8 @@ async function runServerCases(options, plan, figures, errors) {
   process.stderr.write(`bench: Worker ready at ${worker.baseUrl}\n`);
   try {
     const api = new ApiClient(worker.baseUrl, worker.adminToken);
-    const context = { api, plan, baseUrl: worker.baseUrl };
+    const serverCpu = () => processGroupCpuMs(worker.processGroup);
+    const context = { api, plan, baseUrl: worker.baseUrl, serverCpu };
 
     // The cases that upload packages share one project, created when the first one needs it.
     let projectId = null;

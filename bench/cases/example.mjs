@@ -3,6 +3,7 @@
 import { EXAMPLE_SCRIPT, EXAMPLE_SECRETS_JSON } from "../lib/scripts.mjs";
 import { measure, summarize } from "../lib/stats.mjs";
 import { assertCompleted, executionTimings, outsideExecutionMedian, summarizeTimings } from "./runs.mjs";
+import { withServerCpu } from "../lib/cpu.mjs";
 
 /** Checks the first run's output: masked secrets and the real package name. */
 async function checkExampleOutput(api, execution, packageName) {
@@ -16,7 +17,7 @@ async function checkExampleOutput(api, execution, packageName) {
   }
 }
 
-export async function runExample({ api, plan, projectId }) {
+export async function runExample({ api, plan, projectId, serverCpu }) {
   const packageName = "bench-example";
   const created = await api.uploadPackage(projectId, {
     name: packageName,
@@ -28,16 +29,21 @@ export async function runExample({ api, plan, projectId }) {
   assertCompleted(first, "example run");
   await checkExampleOutput(api, first, packageName);
 
-  const { samples, results } = await measure(async () => {
-    const execution = await api.runAndWait(created.id);
-    assertCompleted(execution, "example run");
-    return execution;
-  }, plan.example);
+  const runs = plan.example.warmup + plan.example.repetitions;
+  const { result: timing, cpuPerRun } = await withServerCpu(serverCpu, runs, () =>
+    measure(async () => {
+      const execution = await api.runAndWait(created.id);
+      assertCompleted(execution, "example run");
+      return execution;
+    }, plan.example),
+  );
+  const { samples, results } = timing;
 
   return {
     package_id: created.id,
     ...summarize(samples),
     d1_queries: results[0]?.d1_queries ?? null,
+    server_cpu_ms_per_run: cpuPerRun,
     server: {
       ...summarizeTimings(results.map(executionTimings)),
       outside_execution_median_ms: outsideExecutionMedian(samples, results),

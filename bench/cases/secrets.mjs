@@ -3,6 +3,7 @@
 // secrets, so the only difference between their runs is how many values the script reads.
 import { readSecretsScript, secretSet } from "../lib/scripts.mjs";
 import { measure, round, summarize } from "../lib/stats.mjs";
+import { withServerCpu } from "../lib/cpu.mjs";
 import { assertCompleted, executionTimings, summarizeTimings } from "./runs.mjs";
 
 /** The count of secrets at each scope, 100 in all. */
@@ -12,22 +13,27 @@ function distinct(values) {
   return [...new Set(values)].sort((a, b) => a - b);
 }
 
-async function measureReads(api, packageId, runLabel, plan) {
-  const { samples, results } = await measure(async () => {
-    const execution = await api.runAndWait(packageId);
-    assertCompleted(execution, runLabel);
-    return execution;
-  }, plan);
+async function measureReads(api, serverCpu, packageId, runLabel, plan) {
+  const runs = plan.warmup + plan.repetitions;
+  const { result: timing, cpuPerRun } = await withServerCpu(serverCpu, runs, () =>
+    measure(async () => {
+      const execution = await api.runAndWait(packageId);
+      assertCompleted(execution, runLabel);
+      return execution;
+    }, plan),
+  );
+  const { samples, results } = timing;
   const queries = results.map((execution) => execution.d1_queries);
   return {
     ...summarize(samples),
     d1_queries: queries[0] ?? null,
     d1_queries_seen: distinct(queries.filter((value) => typeof value === "number")),
     server: summarizeTimings(results.map(executionTimings)),
+    server_cpu_ms_per_run: cpuPerRun,
   };
 }
 
-export async function runSecrets({ api, plan }) {
+export async function runSecrets({ api, plan, serverCpu }) {
   const project = await api.createProject("bench-secrets");
   const packageSecrets = secretSet("BENCH_PKG", SPREAD.package);
   const projectSecrets = secretSet("BENCH_PRJ", SPREAD.project);
@@ -50,8 +56,8 @@ export async function runSecrets({ api, plan }) {
     secrets: JSON.stringify(packageSecrets),
   });
 
-  const oneSecretRun = await measureReads(api, readOne.id, "1-secret run", plan.secrets);
-  const hundredSecretRun = await measureReads(api, readHundred.id, "100-secret run", plan.secrets);
+  const oneSecretRun = await measureReads(api, serverCpu, readOne.id, "1-secret run", plan.secrets);
+  const hundredSecretRun = await measureReads(api, serverCpu, readHundred.id, "100-secret run", plan.secrets);
   return {
     spread: SPREAD,
     one_secret: oneSecretRun,

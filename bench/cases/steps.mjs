@@ -4,6 +4,7 @@
 import { performance } from "node:perf_hooks";
 import { trivialScript } from "../lib/scripts.mjs";
 import { median, round, summarize } from "../lib/stats.mjs";
+import { addCpu, perRun } from "../lib/cpu.mjs";
 import { assertCompleted, executionTimings, summarizeTimings } from "./runs.mjs";
 
 const MANY_STEPS = 10;
@@ -19,7 +20,7 @@ async function timedRun(api, packageId, runLabel) {
   return { elapsed, execution };
 }
 
-export async function runSteps({ api, plan, projectId }) {
+export async function runSteps({ api, plan, projectId, serverCpu }) {
   const single = await api.uploadPackage(projectId, { name: "bench-steps-1", scripts: [trivialScript(1)] });
   const scripts = Array.from({ length: MANY_STEPS }, (_, index) => trivialScript(index + 1));
   const many = await api.uploadPackage(projectId, { name: "bench-steps-10", scripts });
@@ -33,12 +34,18 @@ export async function runSteps({ api, plan, projectId }) {
   const manySamples = [];
   const singleExecutions = [];
   const manyExecutions = [];
+  let singleCpu = {};
+  let manyCpu = {};
   for (let i = 0; i < plan.steps.repetitions; i += 1) {
+    let before = serverCpu();
     const singleRun = await timedRun(api, single.id, "1-step run");
+    singleCpu = addCpu(singleCpu, before, serverCpu());
     singleSamples.push(singleRun.elapsed);
     singleExecutions.push(singleRun.execution);
 
+    before = serverCpu();
     const manyRun = await timedRun(api, many.id, "10-step run");
+    manyCpu = addCpu(manyCpu, before, serverCpu());
     manySamples.push(manyRun.elapsed);
     manyExecutions.push(manyRun.execution);
   }
@@ -50,8 +57,16 @@ export async function runSteps({ api, plan, projectId }) {
 
   const overhead = (median(manySamples) - median(singleSamples)) / (MANY_STEPS - 1);
   return {
-    one_step: { ...summarize(singleSamples), server: summarizeTimings(singleExecutions.map(executionTimings)) },
-    ten_steps: { ...summarize(manySamples), server: summarizeTimings(manyExecutions.map(executionTimings)) },
+    one_step: {
+      ...summarize(singleSamples),
+      server: summarizeTimings(singleExecutions.map(executionTimings)),
+      server_cpu_ms_per_run: perRun(singleCpu, plan.steps.repetitions),
+    },
+    ten_steps: {
+      ...summarize(manySamples),
+      server: summarizeTimings(manyExecutions.map(executionTimings)),
+      server_cpu_ms_per_run: perRun(manyCpu, plan.steps.repetitions),
+    },
     per_step_overhead_ms: round(overhead),
   };
 }

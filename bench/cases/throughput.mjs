@@ -4,6 +4,7 @@
 import { performance } from "node:perf_hooks";
 import { EXAMPLE_SCRIPT, EXAMPLE_SECRETS_JSON } from "../lib/scripts.mjs";
 import { round, summarize } from "../lib/stats.mjs";
+import { withServerCpu } from "../lib/cpu.mjs";
 
 /** Runs of one client: never fewer, so that the 1-client level is more than a single sample. */
 function runsPerClient(clients, totalRuns) {
@@ -23,12 +24,16 @@ async function clientLoop(api, packageIds, clientIndex, runs, outcomes) {
   }
 }
 
-async function runLevel(api, packageIds, clients, totalRuns) {
+async function runLevel(api, serverCpu, packageIds, clients, totalRuns) {
   const runs = runsPerClient(clients, totalRuns);
   const outcomes = [];
   const started = performance.now();
-  await Promise.all(Array.from({ length: clients }, (_, index) => clientLoop(api, packageIds, index, runs, outcomes)));
+  const harnessCpuBefore = process.cpuUsage();
+  const { cpuPerRun } = await withServerCpu(serverCpu, runs * clients, () =>
+    Promise.all(Array.from({ length: clients }, (_, index) => clientLoop(api, packageIds, index, runs, outcomes))),
+  );
   const wallSeconds = (performance.now() - started) / 1000;
+  const harnessCpu = process.cpuUsage(harnessCpuBefore);
 
   const completed = outcomes.filter((outcome) => outcome.ok);
   const failures = outcomes.filter((outcome) => !outcome.ok).map((outcome) => outcome.status);
@@ -41,11 +46,13 @@ async function runLevel(api, packageIds, clients, totalRuns) {
     wall_seconds: round(wallSeconds),
     runs_per_second: round(completed.length / wallSeconds, 2),
     latency: summarize(outcomes.map((outcome) => outcome.ms)),
+    server_cpu_ms_per_run: cpuPerRun,
+    harness_cpu_ms_per_run: round((harnessCpu.user + harnessCpu.system) / 1000 / outcomes.length, 2),
     first_failures: [...new Set(failures)].slice(0, 5),
   };
 }
 
-export async function runThroughput({ api, plan, projectId }) {
+export async function runThroughput({ api, plan, projectId, serverCpu }) {
   const { levels, packages: packageCount, totalRuns } = plan.throughput;
   const packageIds = [];
   for (let i = 0; i < packageCount; i += 1) {
@@ -61,6 +68,6 @@ export async function runThroughput({ api, plan, projectId }) {
   await Promise.all(packageIds.map((packageId) => api.runAndWait(packageId)));
 
   const results = [];
-  for (const clients of levels) results.push(await runLevel(api, packageIds, clients, totalRuns[clients] ?? clients));
+  for (const clients of levels) results.push(await runLevel(api, serverCpu, packageIds, clients, totalRuns[clients] ?? clients));
   return { script: EXAMPLE_SCRIPT.fileName, levels: results };
 }

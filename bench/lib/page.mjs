@@ -1,6 +1,7 @@
 // Writes the latest figures into the guide's Benchmarks page, between two marker comments,
 // so that the page always shows the numbers of one recorded run.
 import { readFileSync, writeFileSync } from "node:fs";
+import { workerdCpu } from "./report.mjs";
 
 const START_MARKER = "<!-- bench:figures:start -->";
 const END_MARKER = "<!-- bench:figures:end -->";
@@ -10,8 +11,9 @@ function ms(value) {
 }
 
 function figureRow(label, summary, note = "") {
-  if (!summary) return `| ${label} | – | – | – | not measured |`;
-  return `| ${label} | ${ms(summary.median_ms)} | ${ms(summary.p95_ms)} | ${summary.count} | ${note} |`;
+  if (!summary) return `| ${label} | – | – | – | – | not measured |`;
+  const cpu = workerdCpu(summary);
+  return `| ${label} | ${ms(summary.median_ms)} | ${ms(summary.p95_ms)} | ${summary.count} | ${cpu === null ? "–" : ms(cpu)} | ${note} |`;
 }
 
 function targetRow(target) {
@@ -33,8 +35,8 @@ export function renderFigures(report) {
       `${machine.load_average_before?.[0] ?? "unknown"} before the run and ${machine.load_average_after?.[0] ?? "unknown"} after it.`,
   );
   lines.push("");
-  lines.push("| Figure | Median | p95 | Runs | Note |");
-  lines.push("| --- | ---: | ---: | ---: | --- |");
+  lines.push("| Figure | Median | p95 | Runs | workerd CPU per run | Note |");
+  lines.push("| --- | ---: | ---: | ---: | ---: | --- |");
   lines.push(figureRow("Floor: bare dynamic worker", figures.floor?.floor));
   lines.push(figureRow("Floor through a Durable Object", figures.floor?.floor_via_durable_object));
   lines.push(figureRow("Floor, one reused worker (`LOADER.get`)", figures.floor?.floor_cached, "steps never reuse a worker"));
@@ -65,12 +67,13 @@ export function renderFigures(report) {
 
   if (figures.throughput) {
     lines.push("");
-    lines.push("| Clients | Packages | Runs | Runs per second | Completed | Median latency | p95 latency |");
-    lines.push("| ---: | ---: | ---: | ---: | ---: | ---: | ---: |");
+    lines.push("| Clients | Packages | Runs | Runs per second | Completed | Median latency | p95 latency | workerd CPU per run |");
+    lines.push("| ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |");
     for (const level of figures.throughput.levels) {
       lines.push(
         `| ${level.clients} | ${level.packages} | ${level.runs} | ${level.runs_per_second.toFixed(2)} | ` +
-          `${(level.completed_fraction * 100).toFixed(1)}% | ${ms(level.latency.median_ms)} | ${ms(level.latency.p95_ms)} |`,
+          `${(level.completed_fraction * 100).toFixed(1)}% | ${ms(level.latency.median_ms)} | ${ms(level.latency.p95_ms)} | ` +
+          `${ms(level.server_cpu_ms_per_run?.workerd)} |`,
       );
     }
   }

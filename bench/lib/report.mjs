@@ -47,9 +47,16 @@ export function targetLines(figures) {
   ];
 }
 
+/** Returns the workerd CPU milliseconds per run or request that a case recorded, or null. */
+export function workerdCpu(summary) {
+  const cpu = summary?.server_cpu_ms_per_run ?? summary?.server_cpu_ms_per_request;
+  return cpu?.workerd ?? null;
+}
+
 function row(name, summary, note = "") {
-  if (!summary) return [name, "-", "-", "-", note || "not measured"];
-  return [name, fmt(summary.median_ms), fmt(summary.p95_ms), String(summary.count), note];
+  if (!summary) return [name, "-", "-", "-", "-", note || "not measured"];
+  const cpu = workerdCpu(summary);
+  return [name, fmt(summary.median_ms), fmt(summary.p95_ms), String(summary.count), cpu === null ? "-" : cpu.toFixed(1), note];
 }
 
 function inWorkerNote(summary) {
@@ -97,7 +104,7 @@ export function renderReport(report) {
     row("classic: example step process", figures.classic?.example_step),
     row("classic: trivial step process", figures.classic?.trivial_step),
   ];
-  out.push(renderTable(["figure", "median ms", "p95 ms", "n", "note"], rows));
+  out.push(renderTable(["figure", "median ms", "p95 ms", "n", "workerd CPU ms", "note"], rows));
   const server = figures.example?.server;
   if (server) {
     out.push(
@@ -120,8 +127,9 @@ export function renderReport(report) {
       `${(level.completed_fraction * 100).toFixed(1)}%`,
       fmt(level.latency.median_ms),
       fmt(level.latency.p95_ms),
+      level.server_cpu_ms_per_run?.workerd?.toFixed(1) ?? "-",
     ]);
-    out.push(renderTable(["clients", "packages", "runs", "runs/s", "completed", "median ms", "p95 ms"], levels));
+    out.push(renderTable(["clients", "packages", "runs", "runs/s", "completed", "median ms", "p95 ms", "workerd CPU ms/run"], levels));
   }
 
   out.push("");

@@ -59,7 +59,7 @@ async function waitUntilHealthy(baseUrl, child, logPath) {
 
 /**
  * Starts the Worker on 127.0.0.1:`port`, with the devtools inspector on `inspectorPort`.
- * Returns { baseUrl, adminToken, logPath, stop }. `stop()` ends the wrangler process group
+ * Returns { baseUrl, adminToken, logPath, stateDirectory, processGroup, stop }. `stop()` ends the wrangler process group
  * that this call started and removes the temporary directory.
  */
 export async function startWorker({ port, inspectorPort, keepState = false }) {
@@ -129,5 +129,5 @@ export async function startWorker({ port, inspectorPort, keepState = false }) {
     await stop();
     throw error;
   }
-  return { baseUrl, adminToken, logPath, stateDirectory, stop };
+  return { baseUrl, adminToken, logPath, stateDirectory, processGroup: child.pid, stop };
 }
