@@ -158,6 +158,8 @@ async function main() {
     generated_at: new Date().toISOString(),
     mode,
     git_commit: commandOutput("git", ["-C", benchDirectory, "rev-parse", "--short", "HEAD"]),
+    // The Worker is built from the working tree, so uncommitted changes are part of what ran.
+    git_uncommitted_changes: (commandOutput("git", ["-C", benchDirectory, "status", "--porcelain"]) ?? "") !== "",
     machine: { ...machineDescription(), load_average_before: loadBefore, load_average_after: loadavg().map((value) => Math.round(value * 100) / 100) },
     plan,
     duration_seconds: Math.round((performance.now() - started) / 100) / 10,

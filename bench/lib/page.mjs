@@ -29,7 +29,7 @@ export function renderFigures(report) {
   const lines = [];
   lines.push(
     `Recorded ${report.generated_at.slice(0, 10)} with \`npm run bench\` (${report.mode} plan, commit ` +
-      `\`${report.git_commit ?? "unknown"}\`) on ${machine.cpu_model}, ${machine.cores} cores, ` +
+      `\`${report.git_commit ?? "unknown"}\`${report.git_uncommitted_changes ? " with uncommitted changes" : ""}) on ${machine.cpu_model}, ${machine.cores} cores, ` +
       `${Math.round(machine.total_memory_bytes / 2 ** 30)} GiB, ${machine.platform}, Node.js ${machine.node}, ` +
       `wrangler ${machine.wrangler ?? "unknown"} (local workerd). The 1-minute load average was ` +
       `${machine.load_average_before?.[0] ?? "unknown"} before the run and ${machine.load_average_after?.[0] ?? "unknown"} after it.`,
