@@ -43,7 +43,7 @@ export function targetLines(figures) {
       1.0,
       figures.throughput ? figures.throughput.levels.map((level) => `${level.completed}/${level.runs} at ${level.clients}`).join(", ") : "not measured",
     ),
-    ratioLine("1,000-key upload / 10-key upload", uploadRatio, "<=", 25, `${figures.uploads?.keys_1000?.median_ms} ms / ${figures.uploads?.keys_10?.median_ms} ms`),
+    ratioLine("1,000-key upload / 10-key upload", uploadRatio, "<=", 25, `${figures.uploads?.keys_1000?.median_ms ?? null} ms / ${figures.uploads?.keys_10?.median_ms ?? null} ms`),
   ];
 }
 
@@ -54,7 +54,7 @@ export function workerdCpu(summary) {
 }
 
 function row(name, summary, note = "") {
-  if (!summary) return [name, "-", "-", "-", "-", note || "not measured"];
+  if (!summary) return [name, "-", "-", "-", "-", "not measured"];
   const cpu = workerdCpu(summary);
   return [name, fmt(summary.median_ms), fmt(summary.p95_ms), String(summary.count), cpu === null ? "-" : cpu.toFixed(1), note];
 }

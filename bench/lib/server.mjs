@@ -4,6 +4,7 @@
 import { spawn, spawnSync } from "node:child_process";
 import { randomBytes } from "node:crypto";
 import { mkdtempSync, openSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -26,6 +27,21 @@ function tailOf(path, lines = 40) {
   } catch {
     return "(no log)";
   }
+}
+
+/**
+ * Rejects when something already listens on 127.0.0.1:`port`. Without this check the health
+ * poll could reach another server on that port and the benchmark would measure it instead.
+ */
+function assertPortFree(port, option) {
+  return new Promise((resolve, reject) => {
+    const probe = createServer();
+    probe.once("error", (error) => {
+      const reason = error.code === "EADDRINUSE" ? "is in use" : `cannot be opened (${error.code})`;
+      reject(new Error(`Port ${port} on 127.0.0.1 ${reason}: stop what listens there or pass another ${option}.`));
+    });
+    probe.listen(port, "127.0.0.1", () => probe.close(resolve));
+  });
 }
 
 function applyMigrations(persistDirectory, logPath) {
@@ -64,6 +80,8 @@ async function waitUntilHealthy(baseUrl, child, logPath) {
  */
 export async function startWorker({ port, inspectorPort, keepState = false }) {
   assertSameBindings(join(repositoryDirectory, "wrangler.toml"), configPath);
+  await assertPortFree(port, "--port");
+  await assertPortFree(inspectorPort, "--port (the inspector uses the port after it)");
 
   const stateDirectory = mkdtempSync(join(tmpdir(), "ferris-bench-"));
   const persistDirectory = join(stateDirectory, "state");
@@ -98,10 +116,32 @@ export async function startWorker({ port, inspectorPort, keepState = false }) {
     detached: true,
   });
 
+  // The group is detached, so Ctrl-C does not reach it: end it when the harness is stopped or
+  // exits without calling stop().
+  const endGroup = () => {
+    try {
+      process.kill(-child.pid, "SIGTERM");
+    } catch {
+      // The group is already gone.
+    }
+  };
+  const onSignal = (signal) => {
+    process.stderr.write(`\nbench: ${signal} received; stopping the Worker.\n`);
+    endGroup();
+    if (!keepState) rmSync(stateDirectory, { recursive: true, force: true });
+    process.exit(signal === "SIGINT" ? 130 : 143);
+  };
+  process.once("SIGINT", onSignal);
+  process.once("SIGTERM", onSignal);
+  process.once("exit", endGroup);
+
   let stopped = false;
   const stop = async () => {
     if (stopped) return;
     stopped = true;
+    process.off("SIGINT", onSignal);
+    process.off("SIGTERM", onSignal);
+    process.off("exit", endGroup);
     if (child.exitCode === null) {
       const exited = new Promise((resolve) => child.once("exit", resolve));
       try {
