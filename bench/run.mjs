@@ -1,6 +1,7 @@
 #!/usr/bin/env node
-// `npm run bench`: measures the run path of Ferris Edge against the Worker Loader floor and
-// a classic one-process-per-step executor. Prints a table and writes bench/results/latest.json.
+// Measures the run path of Ferris Edge against the Worker Loader floor and a classic
+// one-process-per-step executor (`npm run bench`). Prints a table and writes the figures to
+// bench/results/latest.json.
 //
 //   node bench/run.mjs [--quick] [--port N] [--only CASE,CASE] [--output FILE] [--keep-state] [--update-page]
 //
@@ -35,7 +36,7 @@ import { startWorker } from "./lib/server.mjs";
 const benchDirectory = dirname(fileURLToPath(import.meta.url));
 const guidePagePath = join(dirname(benchDirectory), "site", "src", "content", "docs", "benchmarks.md");
 const ALL_CASES = ["floor", "breakdown", "example", "steps", "throughput", "uploads", "secrets", "classic"];
-/** The cases that need the Worker; the classic executor runs after it has stopped. */
+/** The cases that need the Worker. The classic executor runs after the Worker has stopped. */
 const SERVER_CASES = new Set(ALL_CASES.filter((name) => name !== "classic"));
 
 function parseOptions() {

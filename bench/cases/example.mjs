@@ -12,7 +12,7 @@ async function checkExampleOutput(api, execution, packageName) {
   const expected = ["DB NAME: ***", "DB PASS: ***", `PACKAGE NAME: ${packageName}`];
   for (const line of expected) {
     if (!lines.some((text) => text.includes(line))) {
-      throw new Error(`The example run's output lacks ${JSON.stringify(line)}; it was ${JSON.stringify(lines)}.`);
+      throw new Error(`The example run's output lacks ${JSON.stringify(line)}: it was ${JSON.stringify(lines)}.`);
     }
   }
 }

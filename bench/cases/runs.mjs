@@ -29,7 +29,7 @@ export function executionTimings(execution) {
   };
 }
 
-/** Returns the median of each timing over the executions, or null where none was known. */
+/** Returns the median of each timing over the executions, or null where no execution had it. */
 export function summarizeTimings(timings) {
   const summary = {};
   for (const key of ["queued_ms", "running_ms", "steps_ms"]) {

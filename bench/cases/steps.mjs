@@ -1,6 +1,6 @@
 // Per-step overhead: a 10-step package against a 1-step package, both of trivial steps.
-// The two are run alternately so that drift in the machine's load hits both alike;
-// overhead = (t10 - t1) / 9 on the medians.
+// The two are run alternately so that drift in the machine's load hits both alike. The
+// overhead is (t10 - t1) / 9 on the medians.
 import { performance } from "node:perf_hooks";
 import { trivialScript } from "../lib/scripts.mjs";
 import { median, round, summarize } from "../lib/stats.mjs";

@@ -6,7 +6,7 @@ import { EXAMPLE_SCRIPT, EXAMPLE_SECRETS_JSON } from "../lib/scripts.mjs";
 import { round, summarize } from "../lib/stats.mjs";
 import { withServerCpu } from "../lib/cpu.mjs";
 
-/** Runs of one client: never fewer, so that the 1-client level is more than a single sample. */
+/** Returns how many runs each client sends: at least one, and together at least `totalRuns`. */
 function runsPerClient(clients, totalRuns) {
   return Math.max(1, Math.ceil(totalRuns / clients));
 }

@@ -1,10 +1,20 @@
 // CPU time of the processes that `wrangler dev` started, read from /proc (Linux only), so the
 // benchmark can tell time spent computing from time spent waiting.
+import { execFileSync } from "node:child_process";
 import { readdirSync, readFileSync } from "node:fs";
 import { round } from "./stats.mjs";
 
-/** Clock ticks per second of /proc's utime and stime on Linux (USER_HZ, 100 on x86-64 and arm64). */
-const TICKS_PER_SECOND = 100;
+/** Clock ticks per second of /proc's utime and stime, as `getconf CLK_TCK` prints it. */
+const TICKS_PER_SECOND = clockTicksPerSecond();
+
+function clockTicksPerSecond() {
+  try {
+    const ticks = Number(execFileSync("getconf", ["CLK_TCK"], { encoding: "utf8" }).trim());
+    return Number.isInteger(ticks) && ticks > 0 ? ticks : null;
+  } catch {
+    return null;
+  }
+}
 
 function readStat(pid) {
   try {
@@ -21,9 +31,10 @@ function readStat(pid) {
 
 /**
  * Returns the CPU milliseconds used so far by each command of the process group, for example
- * { workerd: 5230, node: 880 }, or null where /proc cannot be read.
+ * { workerd: 5230, MainThread: 880 }, or null where /proc or CLK_TCK cannot be read.
  */
 export function processGroupCpuMs(processGroup) {
+  if (TICKS_PER_SECOND === null) return null;
   let entries;
   try {
     entries = readdirSync("/proc");
@@ -66,7 +77,7 @@ export async function withServerCpu(serverCpu, runs, operation) {
   return { result, cpuPerRun };
 }
 
-/** Adds one run's CPU milliseconds per command into `totals`; totals stays null without /proc. */
+/** Adds one run's CPU milliseconds per command into `totals`, which stays null without /proc. */
 export function addCpu(totals, before, after) {
   const delta = cpuDelta(before, after);
   if (delta === null || totals === null) return null;

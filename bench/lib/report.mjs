@@ -9,7 +9,7 @@ function ratioLine(name, value, comparison, limit, detail) {
   return { name, value: Number.isFinite(value) ? round(value) : value, comparison, limit, met, detail };
 }
 
-/** Computes every target line from the figures; a line whose inputs are missing has met null. */
+/** Computes every target line from the figures. A line whose inputs are missing has met null. */
 export function targetLines(figures) {
   const floor = figures.floor?.floor?.median_ms ?? null;
   const example = figures.example?.median_ms ?? null;
