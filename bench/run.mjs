@@ -31,7 +31,7 @@ import { processGroupCpuMs } from "./lib/cpu.mjs";
 import { updatePage } from "./lib/page.mjs";
 import { PLANS } from "./lib/plans.mjs";
 import { renderReport, targetLines } from "./lib/report.mjs";
-import { startWorker } from "./lib/server.mjs";
+import { startWorker, WRANGLER, wranglerEnvironment } from "./lib/server.mjs";
 
 const benchDirectory = dirname(fileURLToPath(import.meta.url));
 const guidePagePath = join(dirname(benchDirectory), "site", "src", "content", "docs", "benchmarks.md");
@@ -61,9 +61,9 @@ function parseOptions() {
   return { quick: values.quick, port, cases, output: resolve(values.output), keepState: values["keep-state"], updatePage: values["update-page"] };
 }
 
-function commandOutput(command, args) {
+function commandOutput(command, args, env = process.env) {
   try {
-    return execFileSync(command, args, { encoding: "utf8", stdio: ["ignore", "pipe", "ignore"] }).trim();
+    return execFileSync(command, args, { encoding: "utf8", env, stdio: ["ignore", "pipe", "ignore"] }).trim();
   } catch {
     return null;
   }
@@ -77,7 +77,7 @@ function machineDescription() {
     total_memory_bytes: totalmem(),
     platform: `${process.platform} ${process.arch}`,
     node: process.version,
-    wrangler: commandOutput("wrangler", ["--version"]),
+    wrangler: commandOutput(WRANGLER, ["--version"], wranglerEnvironment()),
   };
 }
 

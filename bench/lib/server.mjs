@@ -3,7 +3,7 @@
 // temporary persistence directory and its own random platform key and admin token.
 import { spawn, spawnSync } from "node:child_process";
 import { randomBytes } from "node:crypto";
-import { mkdtempSync, openSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { existsSync, mkdtempSync, openSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
@@ -13,12 +13,21 @@ import { assertSameBindings } from "./config-check.mjs";
 const benchDirectory = dirname(dirname(fileURLToPath(import.meta.url)));
 const repositoryDirectory = dirname(benchDirectory);
 const configPath = join(benchDirectory, "wrangler.toml");
+const localWrangler = join(repositoryDirectory, "node_modules", ".bin", "wrangler");
+
+/** The project's own wrangler, so that `node bench/run.mjs` works without node_modules/.bin on PATH. */
+export const WRANGLER = existsSync(localWrangler) ? localWrangler : "wrangler";
 
 /** How long `wrangler dev` may take to respond to GET /api/health before the start fails. */
 const READY_TIMEOUT_MS = 90_000;
 
-function wranglerEnvironment() {
-  return { ...process.env, WRANGLER_SEND_METRICS: "false", CI: "true" };
+/**
+ * Returns the environment for wrangler: node_modules/.bin first on PATH, as `npm run` sets it,
+ * so that wrangler runs on the project's Node.js even when the harness runs on another one.
+ */
+export function wranglerEnvironment() {
+  const path = [join(repositoryDirectory, "node_modules", ".bin"), process.env.PATH].filter(Boolean).join(":");
+  return { ...process.env, PATH: path, WRANGLER_SEND_METRICS: "false", CI: "true" };
 }
 
 function tailOf(path, lines = 40) {
@@ -46,11 +55,12 @@ function assertPortFree(port, option) {
 
 function applyMigrations(persistDirectory, logPath) {
   const result = spawnSync(
-    "wrangler",
+    WRANGLER,
     ["d1", "migrations", "apply", "DB", "--local", "--config", configPath, "--persist-to", persistDirectory],
     { cwd: repositoryDirectory, env: wranglerEnvironment(), encoding: "utf8" },
   );
   writeFileSync(logPath, `${result.stdout ?? ""}${result.stderr ?? ""}`);
+  if (result.error) throw new Error(`Starting ${WRANGLER} failed: ${result.error.message}. Run \`npm ci\` first.`);
   if (result.status !== 0) {
     throw new Error(`wrangler d1 migrations apply failed with exit code ${result.status}:\n${tailOf(logPath)}`);
   }
@@ -109,7 +119,7 @@ export async function startWorker({ port, inspectorPort, keepState = false }) {
     "--show-interactive-dev-session=false",
   ];
   // A process group of its own, so that stop() can end wrangler and the workerd it starts.
-  const child = spawn("wrangler", args, {
+  const child = spawn(WRANGLER, args, {
     cwd: repositoryDirectory,
     env: wranglerEnvironment(),
     stdio: ["ignore", logFile, logFile],
