@@ -116,8 +116,8 @@ describe("PUT /projects/{project}/secrets", () => {
 
     const error = await expectError(await upload(path, { OTHER: "o", api_key: "new" }), 409, "case_conflict");
     expect(error.message).toBe(
-      'Secret "api_key" differs only in letter case from "API_KEY": names are case-insensitive, ' +
-        'so use "API_KEY" or delete it first.',
+      'Secret "api_key" differs only in letter case from "API_KEY": lookups are case-sensitive, ' +
+        'so such names are easy to confuse and are rejected: use "API_KEY" or delete it first.',
     );
     expect(await decryptAll(owner)).toEqual({ API_KEY: '"old"' });
   });

@@ -144,7 +144,8 @@ describe("parseSecretsFile keys", () => {
     expect(error.status).toBe(400);
     expect(error.code).toBe("case_conflict");
     expect(error.message).toBe(
-      'Secrets "API_KEY" and "api_key" differ only in letter case: names are case-insensitive, so keep one of them.',
+      'Secrets "API_KEY" and "api_key" differ only in letter case: lookups are case-sensitive, ' +
+        "so such names are easy to confuse and uploads reject them: keep one of them.",
     );
     expect(error.details).toEqual({ keys: ["API_KEY", "api_key"] });
   });
@@ -237,7 +238,27 @@ describe("parseSecretsFile values", () => {
     const error = rejected(parse(`{"OK": 9007199254740991, "BIG": ${literal}}`));
     expect(error.status).toBe(400);
     expect(error.code).toBe("unsafe_integer");
-    expect(error.message).toBe(`Integers beyond 2^53 lose precision as JSON numbers: ${listed}. Write them as strings.`);
+    expect(error.message).toBe(`Numbers beyond 2^53 lose precision as JSON numbers: ${listed}. Write them as strings.`);
+  });
+
+  it("rejects a lone surrogate in a value", () => {
+    const error = rejected(parse('{"GOOD": "ok", "A": "\\ud800xyz", "B": {"inner": ["\\udc00"]}}'));
+    expect(error.status).toBe(400);
+    expect(error.code).toBe("invalid_value");
+    expect(error.message).toContain('"A", "B"');
+    expect(error.message).toContain("lone UTF-16 surrogate");
+    expect(error.details).toEqual([{ key: "A" }, { key: "B" }]);
+  });
+
+  it("accepts a surrogate pair in a value", () => {
+    const result = parse('{"EMOJI": "\\ud83d\\ude00"}');
+    expect(result.ok).toBe(true);
+  });
+
+  it("rejects a lone surrogate set by a script", () => {
+    const result = checkSecretValue("A", "\ud800");
+    expect(result.ok).toBe(false);
+    if (!result.ok) expect(result.error.message).toContain("lone UTF-16 surrogate");
   });
 
   it("rejects an infinite number", () => {

@@ -213,8 +213,12 @@ export async function parseScripts(form: FormData): Promise<Result<ScriptFile[]>
     // case-insensitive file system, so they count as duplicates.
     const earlier = seen.get(fileName.toLowerCase());
     if (earlier !== undefined) {
-      const both = earlier === fileName ? JSON.stringify(fileName) : `${JSON.stringify(earlier)} and ${JSON.stringify(fileName)}`;
-      return invalid("duplicate_file_name", `The script ${both} was uploaded twice: give each script a distinct file name.`, {
+      const message =
+        earlier === fileName
+          ? `The script ${JSON.stringify(fileName)} was uploaded twice: give each script a distinct file name.`
+          : `The scripts ${JSON.stringify(earlier)} and ${JSON.stringify(fileName)} differ only in letter case, which clashes ` +
+            "on case-insensitive file systems: give each script a distinct file name.";
+      return invalid("duplicate_file_name", message, {
         file: fileName,
       });
     }

@@ -135,6 +135,9 @@ export function parseSecretsFile(bytes: Uint8Array | ArrayBuffer, fileLabel = "T
   const numberFailure = numberIssuesFailure(parsed.numberIssues);
   if (numberFailure !== null) return numberFailure;
 
+  const malformedKeys = members.filter((member) => hasLoneSurrogate(member.value)).map((member) => member.key);
+  if (malformedKeys.length > 0) return loneSurrogates(malformedKeys);
+
   const entries: SecretEntry[] = [];
   const oversized: KeyProblem[] = [];
   for (const { key, value } of members) {
@@ -172,6 +175,25 @@ export function checkSecretValue(name: string, value: unknown): ValueResult {
   const size = utf8Length(json);
   if (size > MAX_SECRET_VALUE_BYTES) return valuesTooLarge([{ key: name, reason: `${size} bytes` }]);
   return { ok: true, entry: { name, json } };
+}
+
+/** Whether a parsed JSON value holds a string with an unpaired surrogate (a `\ud800` escape). */
+function hasLoneSurrogate(value: unknown): boolean {
+  if (typeof value === "string") return !value.isWellFormed();
+  if (Array.isArray(value)) return value.some(hasLoneSurrogate);
+  if (typeof value === "object" && value !== null) {
+    return Object.entries(value).some(([key, item]) => !key.isWellFormed() || hasLoneSurrogate(item));
+  }
+  return false;
+}
+
+function loneSurrogates(keys: string[]): { ok: false; error: ApiError } {
+  return failure(
+    "invalid_value",
+    `Values of ${keys.map((key) => JSON.stringify(key)).join(", ")} contain a lone UTF-16 surrogate escape such as \\ud800, ` +
+      "which is not text: remove it or pair it with its other half.",
+    keys.map((key) => ({ key })),
+  );
 }
 
 function failure(code: PolicyCode, message: string, details?: unknown): { ok: false; error: ApiError } {
@@ -245,7 +267,7 @@ function caseConflict(first: string, second: string): { ok: false; error: ApiErr
   return failure(
     "case_conflict",
     `Secrets ${JSON.stringify(first)} and ${JSON.stringify(second)} differ only in letter case: ` +
-      "names are case-insensitive, so keep one of them.",
+      "lookups are case-sensitive, so such names are easy to confuse and uploads reject them: keep one of them.",
     { keys: [first, second] },
   );
 }
@@ -295,7 +317,7 @@ function numberIssuesFailure(issues: NumberIssue[]): { ok: false; error: ApiErro
   if (first.kind === "unsafe_integer") {
     return failure(
       "unsafe_integer",
-      `Integers beyond 2^53 lose precision as JSON numbers: ${listed}. Write them as strings.`,
+      `Numbers beyond 2^53 lose precision as JSON numbers: ${listed}. Write them as strings.`,
       details,
     );
   }
@@ -316,6 +338,10 @@ interface ValueProblem {
 function findValueProblem(value: unknown, path: PathSegment[], depth: number): ValueProblem | null {
   switch (typeof value) {
     case "string":
+      if (!value.isWellFormed()) {
+        return { code: "invalid_value", message: `contains a lone UTF-16 surrogate at ${formatPath(path)}, which UTF-8 cannot encode`, path };
+      }
+      return null;
     case "boolean":
       return null;
     case "number":

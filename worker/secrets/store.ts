@@ -314,7 +314,7 @@ function caseConflict(stored: string, given: string): ApiError {
     409,
     "case_conflict",
     `Secret ${JSON.stringify(given)} differs only in letter case from ${JSON.stringify(stored)}: ` +
-      `names are case-insensitive, so use ${JSON.stringify(stored)} or delete it first.`,
+      `lookups are case-sensitive, so such names are easy to confuse and are rejected: use ${JSON.stringify(stored)} or delete it first.`,
     { key: given, conflicts_with: stored },
   );
 }
