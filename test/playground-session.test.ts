@@ -295,6 +295,21 @@ describe("playground quotas", () => {
     expect(response.status).not.toBe(429);
   });
 
+  it("applies to tokens made in a playground workspace", async () => {
+    const { token, workspaceId } = await startSession();
+    const created = await expectJson<{ token: string }>(
+      await api("POST", "/tokens", { name: "visitor token" }, asVisitor(token)),
+      201,
+    );
+    const bearer = { headers: { authorization: `Bearer ${created.token}`, "content-type": "application/json" } };
+
+    const big = "x".repeat(PLAYGROUND_MAX_REQUEST_BYTES + 1);
+    await expectError(await api("PUT", "/platform/secrets", big, bearer), 413, "payload_too_large");
+
+    for (let i = 0; i < PLAYGROUND_MAX_PROJECTS; i++) await insertProject(workspaceId, `prj_t${i}_${workspaceId}`);
+    await expectError(await api("POST", "/projects", { name: "one-more" }, bearer), 429, "quota_exceeded");
+  });
+
   it("does not apply to the admin token", async () => {
     const body = "x".repeat(PLAYGROUND_MAX_REQUEST_BYTES + 1);
     const response = await api("PUT", "/no-such-route", body, { headers: { "content-type": "application/json" } });

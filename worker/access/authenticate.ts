@@ -70,6 +70,7 @@ export async function principalForBearer(c: Context<HonoEnv>, token: string): Pr
       workspaceId: LOCAL_WORKSPACE_ID,
       role: "administrator",
       projectId: null,
+      playground: false,
     };
   }
 

@@ -48,6 +48,8 @@ export interface Principal {
   role: Role;
   /** The one project of a project role; null for administrators. */
   projectId: string | null;
+  /** Whether the workspace is a playground one, whose quotas apply to every credential of it. */
+  playground: boolean;
 }
 
 export function isProjectPermission(permission: Permission): boolean {

@@ -22,6 +22,11 @@ export interface TokenRow {
   revoked_at: string | null;
 }
 
+/** A token row as authentication reads it, with the kind of its workspace. */
+export interface AuthTokenRow extends TokenRow {
+  workspace_kind: "local" | "playground";
+}
+
 /** The public view of a token: everything but its hash. */
 export type TokenView = Omit<TokenRow, "token_hash" | "workspace_id">;
 
@@ -39,8 +44,17 @@ export function looksLikeToken(token: string): boolean {
 }
 
 export function toTokenView(row: TokenRow): TokenView {
-  const { token_hash: _hash, workspace_id: _workspace, ...view } = row;
-  return view;
+  return {
+    id: row.id,
+    name: row.name,
+    role: row.role,
+    project_id: row.project_id,
+    created_at: row.created_at,
+    created_by: row.created_by,
+    expires_at: row.expires_at,
+    last_used_at: row.last_used_at,
+    revoked_at: row.revoked_at,
+  };
 }
 
 /** Why a stored token does not authenticate, or null when it does. */
@@ -51,12 +65,17 @@ export function tokenRejection(row: TokenRow, at: Date): "revoked" | "expired" |
 }
 
 /** Finds a token by its hash. The hash is the lookup key, so no token text is compared. */
-export async function findToken(db: Db, token: string): Promise<TokenRow | null> {
-  return db.first<TokenRow>("SELECT * FROM api_tokens WHERE token_hash = ?", await hashToken(token));
+export async function findToken(db: Db, token: string): Promise<AuthTokenRow | null> {
+  return db.first<AuthTokenRow>(
+    "SELECT api_tokens.*, workspaces.kind AS workspace_kind FROM api_tokens " +
+      "JOIN workspaces ON workspaces.id = api_tokens.workspace_id WHERE api_tokens.token_hash = ?",
+    await hashToken(token),
+  );
 }
 
-export function principalOf(row: TokenRow): Principal {
+export function principalOf(row: AuthTokenRow): Principal {
   return {
+    playground: row.workspace_kind === "playground",
     kind: "token",
     id: row.id,
     name: row.name,

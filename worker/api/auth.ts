@@ -3,6 +3,7 @@ import { principalForBearer } from "../access/authenticate";
 import { enforceRateLimit } from "../access/rate-limit";
 import type { HonoEnv } from "./context";
 import { ApiError } from "./errors";
+import { enforcePlaygroundQuotas } from "./playground-quotas";
 import { authenticateSession, readSessionToken } from "./session";
 
 export { constantTimeEqual, LOCAL_WORKSPACE_ID } from "../access/authenticate";
@@ -50,5 +51,8 @@ export const authenticate = createMiddleware<HonoEnv>(async (c, next) => {
   c.set("principal", principal);
   c.set("workspaceId", principal.workspaceId);
   c.set("actor", { kind: principal.kind, id: principal.id });
+
+  // A token made inside a playground workspace keeps that workspace's quotas.
+  if (principal.playground) return enforcePlaygroundQuotas(c, next);
   await next();
 });

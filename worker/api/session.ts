@@ -232,6 +232,7 @@ export async function authenticateSession(c: Context<HonoEnv>, sessionToken: str
     workspaceId: session.workspaceId,
     role: "administrator",
     projectId: null,
+    playground: true,
   });
   return enforcePlaygroundQuotas(c, next);
 }
