@@ -53,11 +53,16 @@ export function processGroupCpuMs(processGroup) {
   return totals;
 }
 
-/** Returns the difference of two processGroupCpuMs() readings, per command. */
+/**
+ * Returns the difference of two processGroupCpuMs() readings, per command, or null when a
+ * process of the group exited in between, because its CPU time then drops out of the sum.
+ */
 export function cpuDelta(before, after) {
   if (before === null || after === null) return null;
   const delta = {};
   for (const [command, milliseconds] of Object.entries(after)) delta[command] = milliseconds - (before[command] ?? 0);
+  const exited = Object.keys(before).some((command) => !(command in after));
+  if (exited || Object.values(delta).some((milliseconds) => milliseconds < 0)) return null;
   return delta;
 }
 

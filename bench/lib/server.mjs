@@ -53,10 +53,41 @@ function assertPortFree(port, option) {
   });
 }
 
-function applyMigrations(persistDirectory, logPath) {
+/**
+ * Bundles the benchmark's Worker once into `stateDirectory` and writes a configuration that
+ * serves that bundle as it is. `wrangler dev` reloads the Worker whenever a source file changes,
+ * which would restart it in the middle of a case while the tree is being edited; a snapshot
+ * keeps one build for the whole benchmark. Returns the snapshot configuration's path.
+ */
+function buildSnapshot(stateDirectory, logPath) {
+  const bundleDirectory = join(stateDirectory, "bundle");
+  const result = spawnSync(WRANGLER, ["deploy", "--dry-run", "--outdir", bundleDirectory, "--config", configPath], {
+    cwd: repositoryDirectory,
+    env: wranglerEnvironment(),
+    encoding: "utf8",
+  });
+  writeFileSync(logPath, `${result.stdout ?? ""}${result.stderr ?? ""}`);
+  if (result.error) throw new Error(`Starting ${WRANGLER} failed: ${result.error.message}. Run \`npm ci\` first.`);
+  if (result.status !== 0) throw new Error(`Bundling the benchmark Worker failed with exit code ${result.status}:\n${tailOf(logPath)}`);
+
+  const source = readFileSync(configPath, "utf8");
+  const mainLine = /^main = "floor-worker\.ts"$/m;
+  const migrationsLine = /^migrations_dir = "\.\.\/migrations"$/m;
+  if (!mainLine.test(source) || !migrationsLine.test(source)) {
+    throw new Error(`${configPath} must keep main = "floor-worker.ts" and migrations_dir = "../migrations", which the snapshot rewrites.`);
+  }
+  const snapshot = source
+    .replace(mainLine, `main = ${JSON.stringify(join(bundleDirectory, "floor-worker.js"))}\nno_bundle = true`)
+    .replace(migrationsLine, `migrations_dir = ${JSON.stringify(join(repositoryDirectory, "migrations"))}`);
+  const snapshotPath = join(stateDirectory, "wrangler.toml");
+  writeFileSync(snapshotPath, snapshot);
+  return snapshotPath;
+}
+
+function applyMigrations(runConfigPath, persistDirectory, logPath) {
   const result = spawnSync(
     WRANGLER,
-    ["d1", "migrations", "apply", "DB", "--local", "--config", configPath, "--persist-to", persistDirectory],
+    ["d1", "migrations", "apply", "DB", "--local", "--config", runConfigPath, "--persist-to", persistDirectory],
     { cwd: repositoryDirectory, env: wranglerEnvironment(), encoding: "utf8" },
   );
   writeFileSync(logPath, `${result.stdout ?? ""}${result.stderr ?? ""}`);
@@ -103,12 +134,19 @@ export async function startWorker({ port, inspectorPort, keepState = false }) {
   const platformKey = randomBytes(32).toString("base64");
   writeFileSync(variablesPath, `PLATFORM_KEY=${platformKey}\nADMIN_TOKEN=${adminToken}\n`, { mode: 0o600 });
 
-  applyMigrations(persistDirectory, migrationLogPath);
+  let runConfigPath;
+  try {
+    runConfigPath = buildSnapshot(stateDirectory, join(stateDirectory, "bundle.log"));
+    applyMigrations(runConfigPath, persistDirectory, migrationLogPath);
+  } catch (error) {
+    if (!keepState) rmSync(stateDirectory, { recursive: true, force: true });
+    throw error;
+  }
 
   const logFile = openSync(logPath, "a");
   const args = [
     "dev",
-    "--config", configPath,
+    "--config", runConfigPath,
     "--ip", "127.0.0.1",
     "--port", String(port),
     "--inspector-ip", "127.0.0.1",
