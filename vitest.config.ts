@@ -22,6 +22,7 @@ export default defineConfig(async () => {
                 ratelimits: {
                   API_RATE_LIMIT: { namespace_id: "1001", simple: { limit: 1_000_000, period: 60 } },
                   AUTH_FAILURE_RATE_LIMIT: { namespace_id: "1002", simple: { limit: 20, period: 60 } },
+                  SESSION_RATE_LIMIT: { namespace_id: "1003", simple: { limit: 10, period: 60 } },
                 },
               },
             }),

@@ -228,6 +228,26 @@ describe("playground sweep", () => {
   });
 });
 
+describe("playground session rate limit", () => {
+  it("answers 429 after 10 new sessions from one address", async () => {
+    const headers = { "cf-connecting-ip": "198.51.100.23" };
+    const statuses: number[] = [];
+    for (let attempt = 0; attempt < 11; attempt++) {
+      statuses.push((await api("POST", "/playground/session", undefined, { anonymous: true, headers })).status);
+    }
+    expect(statuses.slice(0, 10)).toEqual(Array(10).fill(201));
+    expect(statuses[10]).toBe(429);
+  });
+
+  it("does not count sessions from another address", async () => {
+    const response = await api("POST", "/playground/session", undefined, {
+      anonymous: true,
+      headers: { "cf-connecting-ip": "198.51.100.24" },
+    });
+    expect(response.status).toBe(201);
+  });
+});
+
 describe("playground quotas", () => {
   it("rejects a body over the playground limit", async () => {
     const { token } = await startSession();

@@ -12,6 +12,7 @@ import {
   PLAYGROUND_RUNS_PER_MINUTE,
   PLAYGROUND_SESSION_IDLE_MS,
 } from "../../limits";
+import { enforceRateLimit } from "../../access/rate-limit";
 import { secureRoute } from "../secure-route";
 import type { HonoEnv } from "../context";
 import { ApiError } from "../errors";
@@ -134,6 +135,17 @@ async function currentSession(c: Context<HonoEnv>): Promise<PlaygroundSession | 
 }
 
 async function startFreshSession(c: Context<HonoEnv>): Promise<PlaygroundSession> {
+  // Each new session is a new workspace with fresh quotas, so new ones are limited per address.
+  // Cloudflare always sets the address; a request without one, or from loopback, comes from a
+  // local server, which has no visitors to protect from each other.
+  const address = c.req.header("cf-connecting-ip");
+  if (address !== undefined && address !== "127.0.0.1" && address !== "::1") {
+    await enforceRateLimit(
+      c.env.SESSION_RATE_LIMIT,
+      address,
+      "Too many playground sessions started from this address: wait a minute before starting another.",
+    );
+  }
   const { session, token } = await createSession(c.get("db"));
   writeSessionCookie(c, token);
   console.log(JSON.stringify({ event: "playground_session_created", requestId: c.get("requestId"), workspaceId: session.workspaceId }));
