@@ -1,6 +1,10 @@
 import { cloudflareTest, readD1Migrations } from "@cloudflare/vitest-plugin";
 import { defineConfig } from "vitest/config";
 
+// Miniflare would otherwise download Request.cf data from Cloudflare at start.
+process.env.CLOUDFLARE_CF_FETCH_ENABLED ??= "false";
+process.env.WRANGLER_SEND_METRICS ??= "false";
+
 export default defineConfig(async () => {
   const migrations = await readD1Migrations("migrations");
   return {

@@ -6,7 +6,9 @@ import { randomBytes } from "node:crypto";
 import { existsSync, writeFileSync } from "node:fs";
 
 const port = process.env.PORT ?? "8787";
-const environment = { ...process.env, WRANGLER_SEND_METRICS: "false" };
+// No telemetry, and no download of Request.cf data: the local server needs nothing from
+// outside the machine.
+const environment = { ...process.env, WRANGLER_SEND_METRICS: "false", CLOUDFLARE_CF_FETCH_ENABLED: "false" };
 
 function run(command, args) {
   const result = spawnSync(command, args, { stdio: "inherit", env: environment });
@@ -21,8 +23,10 @@ if (!existsSync(".dev.vars")) {
   const adminToken = `fe_admin_${randomBytes(24).toString("base64url")}`;
   writeFileSync(".dev.vars", `PLATFORM_KEY=${platformKey}\nADMIN_TOKEN=${adminToken}\n`, { mode: 0o600 });
   console.log("ferris-edge: created .dev.vars with a random platform key and admin token.");
-  console.log(`ferris-edge: admin token (shown once, also stored in .dev.vars): ${adminToken}`);
-  console.log(`ferris-edge: use it as  curl -H "Authorization: Bearer ${adminToken}" http://localhost:${port}/api/projects`);
+  console.log(`ferris-edge: admin token, shown only now (it stays in .dev.vars): ${adminToken}`);
+  console.log(
+    `ferris-edge: use it as  curl -H "Authorization: Bearer $(grep ADMIN_TOKEN .dev.vars | cut -d= -f2)" http://localhost:${port}/api/projects`,
+  );
 }
 
 if (!existsSync("site/dist/index.html") || process.env.FERRIS_REBUILD_SITE === "1") {

@@ -19,7 +19,13 @@ export interface DevServer {
   stop(): Promise<void>;
 }
 
-const environment = { ...process.env, WRANGLER_SEND_METRICS: "false", CI: "true", NO_COLOR: "1" };
+const environment = {
+  ...process.env,
+  WRANGLER_SEND_METRICS: "false",
+  CLOUDFLARE_CF_FETCH_ENABLED: "false",
+  CI: "true",
+  NO_COLOR: "1",
+};
 
 function wrangler(args: string[]): void {
   const result = spawnSync("wrangler", args, { env: environment, encoding: "utf8" });
