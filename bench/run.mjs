@@ -172,7 +172,9 @@ async function main() {
 
   writeResults(options.output, report);
   console.log(renderReport(report));
-  if (options.updatePage) {
+  if (options.updatePage && errors.length > 0) {
+    console.log(`bench: ${guidePagePath} left as it was, because some cases failed.`);
+  } else if (options.updatePage) {
     updatePage(guidePagePath, report);
     console.log(`bench: figures written to ${guidePagePath}`);
   }
