@@ -108,6 +108,76 @@ describe("package state", () => {
     const run = await runToEnd(packageId);
     expect(run.stepResults[0]!.error!.message).toContain("over the limit of 65536");
   });
+
+  it.each([
+    ["the value itself", "value"],
+    ["an object holding it", "{ db: { password: value } }"],
+    ["its base64 form", "btoa(value)"],
+    ["its URL-encoded form", "'https://db.test/?p=' + encodeURIComponent(value)"],
+    ["its JSON text", "JSON.stringify({ password: value })"],
+  ])("rejects %s of a secret", async (_name, expression) => {
+    const { packageId } = await seedPackage({
+      scripts: [
+        {
+          name: "main.js",
+          source: script(`  const value = await get_secret('DB_PASS');\n  await context.state.put('stash', ${expression});`),
+        },
+      ],
+      secrets: { package: { DB_PASS: 'supersecret"pas$' } },
+    });
+    const run = await runToEnd(packageId);
+    const step = run.stepResults[0]!;
+    expect(step.failure_reason).toBe("error");
+    expect(step.error!.message).toBe(
+      'Error: context.state.put: the value of "stash" contains a secret value that this run read or set, and state is stored unencrypted. Store secrets with context.secrets.set instead, and read them with get_secret.',
+    );
+    const rows = await env.DB.prepare("SELECT COUNT(*) AS n FROM package_state WHERE package_id = ?").bind(packageId).first<{ n: number }>();
+    expect(rows?.n).toBe(0);
+  });
+
+  it("rejects a secret that the run set", async () => {
+    const name = uniqueSecretName("SET");
+    const { packageId } = await seedPackage({
+      scripts: [
+        {
+          name: "main.js",
+          source: script(
+            `  await context.secrets.set('${name}', 'freshly-set-token');\n  try {\n    await context.state.put('token', ['freshly-set-token']);\n  } catch (error) {\n    console.log(error.message);\n  }\n  console.log(JSON.stringify(await context.state.get()));`,
+          ),
+        },
+      ],
+    });
+    const lines = outputText(await runToEnd(packageId)).split("\n");
+    expect(lines[0]).toContain('the value of "token" contains a secret value that this run read or set');
+    expect(lines[1]).toBe("{}");
+  });
+
+  it("rejects a key that contains a secret", async () => {
+    const { packageId } = await seedPackage({
+      scripts: [{ name: "main.js", source: script("  await context.state.put('k-' + (await get_secret('API_KEY')), 1);") }],
+      secrets: { package: { API_KEY: "key-material-123" } },
+    });
+    const step = (await runToEnd(packageId)).stepResults[0]!;
+    expect(step.error!.message).toContain("context.state.put: the key contains a secret value that this run read or set");
+    const rows = await env.DB.prepare("SELECT COUNT(*) AS n FROM package_state WHERE package_id = ?").bind(packageId).first<{ n: number }>();
+    expect(rows?.n).toBe(0);
+  });
+
+  it("stores state without a secret", async () => {
+    const { packageId } = await seedPackage({
+      scripts: [
+        {
+          name: "main.js",
+          source: script("  const value = await get_secret('DB_PASS');\n  await context.state.put('length', { chars: value.length, at: 'db.test' });"),
+        },
+      ],
+      secrets: { package: { DB_PASS: "supersecretpas$" } },
+    });
+    const run = await runToEnd(packageId);
+    expect(run.status).toBe("completed");
+    const row = await env.DB.prepare("SELECT value FROM package_state WHERE package_id = ? AND key = 'length'").bind(packageId).first<{ value: string }>();
+    expect(row?.value).toBe('{"chars":15,"at":"db.test"}');
+  });
 });
 
 describe("secret lookups", () => {
@@ -280,6 +350,16 @@ describe("masking", () => {
     const stored = JSON.stringify(step);
     expect(stored).not.toContain("line-one-secret");
     expect(stored).not.toContain("db.internal.example");
+  });
+
+  it("serves and masks a value with a lone surrogate", async () => {
+    const { packageId } = await seedPackage({
+      scripts: [{ name: "main.js", source: script("  const v = await get_secret('ODD');\n  console.log('got ' + v);\n  console.log(v.length);") }],
+      secrets: { package: { ODD: "\ud800lone-surrogate-secret" } },
+    });
+    const run = await runToEnd(packageId);
+    expect(run.status).toBe("completed");
+    expect(outputText(run)).toBe("got ***\n22");
   });
 });
 

@@ -55,4 +55,60 @@ describe("Masker", () => {
   it("treats regex characters literally", () => {
     expect(maskerOf("a.b*c+d").mask("a.b*c+d aXbbbcd")).toBe("*** aXbbbcd");
   });
+
+  it("masks a value with a lone surrogate", () => {
+    const secret = "\ud800lone-surrogate-secret";
+    expect(() => encodeURIComponent(secret)).toThrow(URIError);
+    const masker = maskerOf(secret, { nested: [secret] });
+    expect(masker.mask(`a ${secret} b`)).toBe("a *** b");
+    expect(masker.mask(`a ${JSON.stringify(secret).slice(1, -1)} b`)).toBe("a *** b");
+    expect(masker.mask(`a ${base64(secret)} b`)).toBe("a *** b");
+    expect(masker.mask("lone-surrogate-secret")).toBe("lone-surrogate-secret");
+  });
+
+  it("keeps masking other values after a lone surrogate", () => {
+    const masker = maskerOf("first\udc00value", "second-value");
+    expect(masker.mask("second-value")).toBe("***");
+    expect(masker.mask(encodeURIComponent("second-value/x"))).toBe("***%2Fx");
+  });
+});
+
+describe("Masker.containsMasked", () => {
+  const secret = 'pa ss/wörd"+\n2nd line';
+
+  it.each([
+    ["the whole value", JSON.stringify({ stash: secret })],
+    ["one line", JSON.stringify(["2nd line"])],
+    ["base64", JSON.stringify(base64(secret))],
+    ["URL-encoded", JSON.stringify({ url: `https://x.test/?p=${encodeURIComponent(secret)}` })],
+    ["JSON-escaped", JSON.stringify(JSON.stringify(secret))],
+  ])("finds %s", (_name, text) => {
+    expect(maskerOf(secret).containsMasked(text)).toBe(true);
+  });
+
+  it("finds a string leaf of an object value", () => {
+    const masker = maskerOf({ user: "db-admin", password: "hunter22-long" });
+    expect(masker.containsMasked('{"copy":"hunter22-long"}')).toBe(true);
+  });
+
+  it("returns false for text without a mask", () => {
+    const masker = maskerOf(secret);
+    expect(masker.containsMasked(JSON.stringify({ other: "value" }))).toBe(false);
+  });
+
+  it("ignores values shorter than four characters", () => {
+    expect(maskerOf("abc").containsMasked('"abc"')).toBe(false);
+  });
+
+  it("returns false without masks", () => {
+    expect(new Masker().containsMasked("anything at all")).toBe(false);
+  });
+
+  it("gives the same answer on repeated calls", () => {
+    const masker = maskerOf("repeated-secret");
+    expect(masker.containsMasked("x repeated-secret")).toBe(true);
+    expect(masker.containsMasked("x repeated-secret")).toBe(true);
+    expect(masker.mask("repeated-secret")).toBe("***");
+    expect(masker.containsMasked("repeated-secret y")).toBe(true);
+  });
 });

@@ -103,7 +103,7 @@ export class Executor extends DurableObject<AppEnv> {
 
   async putState(props: BridgeProps, key: string, json: string): Promise<BridgeResult<null>> {
     return this.scriptCall(props, async (run) => {
-      await writeState(run.db, this.packageRef(run), key, json);
+      await writeState(run.db, this.packageRef(run), key, json, run.secrets.masker);
       return null;
     });
   }

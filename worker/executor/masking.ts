@@ -4,7 +4,9 @@
  * Every value handed to the script, and every value it set, contributes masks. They are the
  * whole value's text (a string as is, anything else as its JSON text), each line of a multi-line
  * string, and each string leaf of an array or object. Each of those also contributes its
- * JSON-escaped form, its base64 form (of the UTF-8 bytes) and its encodeURIComponent form.
+ * JSON-escaped form, its base64 form (of the UTF-8 bytes) and its encodeURIComponent form. A
+ * form that cannot be computed for a value (encodeURIComponent throws on a lone surrogate) is
+ * skipped, and the value's other forms still count.
  *
  * Masks shorter than MIN_MASKED_LENGTH characters, and the empty string, are not used: a
  * two-letter value would blank every occurrence of those letters in the output while hiding
@@ -23,18 +25,20 @@ export class Masker {
 
   /** Adds the masks of one value; values seen before add nothing. */
   addValue(value: JsonValue): void {
-    const texts = new Set<string>();
+    const texts: string[] = [];
     if (typeof value === "string") {
-      texts.add(value);
-      for (const line of value.split(/\r\n|\r|\n/)) texts.add(line);
+      texts.push(value);
+      for (const line of value.split(/\r\n|\r|\n/)) texts.push(line);
     } else {
-      texts.add(JSON.stringify(value));
-      texts.add(JSON.stringify(value, null, 2));
-      collectStringLeaves(value, texts);
+      addForm(texts, () => JSON.stringify(value));
+      addForm(texts, () => JSON.stringify(value, null, 2));
+      const leaves = new Set<string>();
+      collectStringLeaves(value, leaves);
+      texts.push(...leaves);
     }
 
     let changed = false;
-    for (const text of texts) {
+    for (const text of new Set(texts)) {
       for (const form of encodedForms(text)) {
         if (form.length < MIN_MASKED_LENGTH || this.masks.has(form)) continue;
         this.masks.add(form);
@@ -55,6 +59,13 @@ export class Masker {
   mask(text: string): string {
     if (this.masks.size === 0 || text.length < MIN_MASKED_LENGTH) return text;
     return text.replace(this.compiled(), MASK);
+  }
+
+  /** Returns whether `text` contains a mask, that is, whether mask(text) would change it. */
+  containsMasked(text: string): boolean {
+    if (this.masks.size === 0 || text.length < MIN_MASKED_LENGTH) return false;
+    // search() ignores the global flag's lastIndex, so the shared pattern stays stateless here.
+    return text.search(this.compiled()) !== -1;
   }
 
   private compiled(): RegExp {
@@ -81,10 +92,21 @@ function collectStringLeaves(value: JsonValue, into: Set<string>): void {
 
 function encodedForms(text: string): string[] {
   if (text === "") return [];
-  const forms = [text, JSON.stringify(text).slice(1, -1), encodeURIComponent(text)];
-  const base64 = utf8Base64(text);
-  forms.push(base64, base64.replace(/=+$/, ""));
+  const forms = [text];
+  addForm(forms, () => JSON.stringify(text).slice(1, -1));
+  addForm(forms, () => encodeURIComponent(text));
+  addForm(forms, () => utf8Base64(text));
+  addForm(forms, () => utf8Base64(text).replace(/=+$/, ""));
   return forms;
+}
+
+/** Adds one computed form, or nothing when computing it throws for this value. */
+function addForm(forms: string[], encode: () => string): void {
+  try {
+    forms.push(encode());
+  } catch {
+    // Skipping one form keeps the value's other forms masked.
+  }
 }
 
 function utf8Base64(text: string): string {
