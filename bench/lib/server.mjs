@@ -24,10 +24,11 @@ const READY_TIMEOUT_MS = 90_000;
 /**
  * Returns the environment for wrangler: node_modules/.bin first on PATH, as `npm run` sets it,
  * so that wrangler runs on the project's Node.js even when the harness runs on another one.
+ * Telemetry and the download of Request.cf data are off, so a benchmark contacts no other host.
  */
 export function wranglerEnvironment() {
   const path = [join(repositoryDirectory, "node_modules", ".bin"), process.env.PATH].filter(Boolean).join(":");
-  return { ...process.env, PATH: path, WRANGLER_SEND_METRICS: "false", CI: "true" };
+  return { ...process.env, PATH: path, WRANGLER_SEND_METRICS: "false", CLOUDFLARE_CF_FETCH_ENABLED: "false", CI: "true" };
 }
 
 function tailOf(path, lines = 40) {
