@@ -57,7 +57,7 @@ function assertPortFree(port, option) {
 /**
  * Bundles the benchmark's Worker once into `stateDirectory` and writes a configuration that
  * serves that bundle as it is. `wrangler dev` reloads the Worker whenever a source file changes,
- * which would restart it in the middle of a case while the tree is being edited; a snapshot
+ * which would restart it in the middle of a case while the tree is being edited. A snapshot
  * keeps one build for the whole benchmark. Returns the snapshot configuration's path.
  */
 function buildSnapshot(stateDirectory, logPath) {
