@@ -1,7 +1,16 @@
+import { env } from "cloudflare:test";
 import { exports } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
-import { isHostAllowed } from "../worker/sandbox/hosts";
+import { SANDBOX_COMPATIBILITY_DATE } from "../worker/executor/step";
+import {
+  forbiddenHostReason,
+  isHostAllowed,
+  OUTBOUND_REJECTED_HEADER,
+  OUTBOUND_REJECTION_SOURCE,
+  outboundRejection,
+} from "../worker/sandbox/hosts";
 import { instrumentScript } from "../worker/sandbox/instrument";
+import { RUNNER_MODULE, sandboxModules } from "../worker/sandbox/modules";
 import { outputText, runToEnd, seedPackage, startRun, executorOf, readRun } from "./executor-fixtures";
 
 const worker = exports as unknown as {
@@ -75,8 +84,69 @@ describe("isHostAllowed", () => {
     ["https://api.example.com@evil.com/", ["api.example.com"], false],
     ["https://sub.api.example.com/", ["api.example.com"], false],
     ["ftp://api.example.com/", ["api.example.com"], false],
+    ["http://169.254.169.254/latest/meta-data/", ["169.254.169.254"], false],
+    ["http://2852039166/", ["169.254.169.254"], false],
+    ["http://169.254.1.1:8080/", ["169.254.1.1:8080"], false],
+    ["http://0.0.0.0/", ["0.0.0.0"], false],
+    ["http://0.1.2.3/", ["0.1.2.3"], false],
+    ["http://10.0.0.1/", ["10.0.0.1"], true],
+    ["http://169.255.0.1/", ["169.255.0.1"], true],
   ])("%s with %j is %s", (url, hosts, allowed) => {
     expect(isHostAllowed(new URL(url), hosts)).toBe(allowed);
+  });
+});
+
+const LINK_LOCAL = "is a link-local address (169.254.0.0/16, where cloud metadata services listen), which scripts may never reach";
+const THIS_NETWORK = "is in 0.0.0.0/8, which connects to the local machine, so scripts may never reach it";
+
+/** URLs and allowed hosts on which both forms of the rule must agree. */
+const REJECTION_CASES: [string, string[], string | null][] = [
+  ["https://api.example.com/x", ["api.example.com"], null],
+  ["https://evil.com/x", ["api.example.com"], "fetch to evil.com is not allowed: list the host in manifest.json allowed_hosts"],
+  ["https://api.example.com:8443/", ["api.example.com"], "fetch to api.example.com:8443 is not allowed: list the host in manifest.json allowed_hosts"],
+  ["ftp://api.example.com/", ["api.example.com"], "fetch of a ftp: URL is not allowed: use http or https"],
+  ["http://169.254.169.254/", ["169.254.169.254"], `fetch to 169.254.169.254 is not allowed: 169.254.169.254 ${LINK_LOCAL}`],
+  ["http://0xa9fea9fe:81/", ["169.254.169.254:81"], `fetch to 169.254.169.254:81 is not allowed: 169.254.169.254 ${LINK_LOCAL}`],
+  ["http://0.0.0.0:8080/", ["0.0.0.0:8080"], `fetch to 0.0.0.0:8080 is not allowed: 0.0.0.0 ${THIS_NETWORK}`],
+];
+
+describe("outboundRejection", () => {
+  it.each(REJECTION_CASES)("%s with %j", (url, hosts, expected) => {
+    expect(outboundRejection(new URL(url), hosts)).toBe(expected);
+  });
+
+  it("has a sandbox source that agrees", async () => {
+    const worker = env.LOADER.load({
+      compatibilityDate: SANDBOX_COMPATIBILITY_DATE,
+      mainModule: "rule.js",
+      modules: {
+        "rule.js": {
+          js: `${OUTBOUND_REJECTION_SOURCE}\nexport default { async fetch(request) {\n  const cases = await request.json();\n  return Response.json(cases.map(([url, hosts]) => outboundRejection(new URL(url), hosts)));\n} };\n`,
+        },
+      },
+      globalOutbound: null,
+    });
+    const response = await worker.getEntrypoint().fetch("http://rule.test/", { method: "POST", body: JSON.stringify(REJECTION_CASES) });
+    const results = (await response.json()) as (string | null)[];
+    expect(results).toEqual(REJECTION_CASES.map(([, , expected]) => expected));
+  });
+});
+
+describe("forbiddenHostReason", () => {
+  it.each([
+    ["169.254.169.254", LINK_LOCAL],
+    ["169.254.0.1", LINK_LOCAL],
+    ["2852039166", LINK_LOCAL],
+    ["0xa9fea9fe", LINK_LOCAL],
+    ["169.254.169.254.", LINK_LOCAL],
+    ["0.0.0.0", THIS_NETWORK],
+    ["0", THIS_NETWORK],
+    ["10.0.0.1", null],
+    ["localhost", null],
+    ["api.example.com", null],
+    ["169.254.example.com", null],
+  ])("%s", (host, expected) => {
+    expect(forbiddenHostReason(host)).toBe(expected);
   });
 });
 
@@ -85,7 +155,83 @@ describe("OutboundGate", () => {
     const gate = worker.OutboundGate({ props: { allowedHosts: ["api.example.com"] } });
     const response = await gate.fetch("https://example.com/");
     expect(response.status).toBe(403);
-    expect(await response.text()).toContain("fetch to example.com is not allowed");
+    expect(response.headers.get(OUTBOUND_REJECTED_HEADER)).toBe("1");
+    expect(await response.text()).toBe("fetch to example.com is not allowed: list the host in manifest.json allowed_hosts");
+  });
+
+  it("rejects a metadata address even when listed", async () => {
+    const gate = worker.OutboundGate({ props: { allowedHosts: ["169.254.169.254"] } });
+    const response = await gate.fetch("http://169.254.169.254/latest/meta-data/");
+    expect(response.status).toBe(403);
+    expect(await response.text()).toBe(`fetch to 169.254.169.254 is not allowed: 169.254.169.254 ${LINK_LOCAL}`);
+  });
+});
+
+/**
+ * Runs `source` in a real sandbox whose platform fetch is replaced, before the prelude captures
+ * it, by a stand-in for the platform and one remote server. The stand-in serves
+ * https://api.example.org/ itself, follows its /moved redirect as the platform does, and sends
+ * every other request to the real OutboundGate. A dynamic worker's entrypoint cannot be another
+ * dynamic worker's globalOutbound, so the stand-in runs inside the sandbox.
+ */
+async function runBehindStandIn(source: string): Promise<{ error: { message: string } | null }> {
+  const allowedHosts = ["api.example.org"];
+  const modules = sandboxModules({
+    fileName: "main.js",
+    instrumentedSource: instrumented(source),
+    timeoutMs: 5_000,
+    allowedHosts,
+    maxOutputBytes: 1024,
+  });
+  const sandbox = env.LOADER.load({
+    compatibilityDate: SANDBOX_COMPATIBILITY_DATE,
+    mainModule: "test_main.js",
+    modules: {
+      ...modules,
+      "test_main.js": { js: `import "stand_in.js";\nexport { default } from "${RUNNER_MODULE}";\n` },
+      "stand_in.js": { js: STAND_IN_PLATFORM },
+    },
+    env: { GATE: worker.OutboundGate({ props: { allowedHosts } }) },
+    globalOutbound: null,
+  });
+  const runner = sandbox.getEntrypoint() as unknown as { run(input: unknown): Promise<{ error: { message: string } | null }> };
+  return runner.run({ params: {}, config: {}, package: { id: "pkg_test", name: "test" }, executionId: "exe_test" });
+}
+
+const STAND_IN_PLATFORM = `import { env } from "cloudflare:workers";
+
+async function standInFetch(input, init) {
+  const request = new Request(input, init);
+  const url = new URL(request.url);
+  if (url.hostname !== "api.example.org") return env.GATE.fetch(request);
+  if (url.pathname !== "/moved") return new Response("from the remote");
+  if (request.redirect === "manual") return Response.redirect("https://blocked.example/data", 302);
+  return standInFetch("https://blocked.example/data");
+}
+
+globalThis.fetch = standInFetch;
+`;
+
+describe("sandbox fetch through the gate", () => {
+  it("rejects a redirect to a host not allowed", async () => {
+    const result = await runBehindStandIn(
+      'export default async function main() {\n  await fetch("https://api.example.org/moved");\n}\n',
+    );
+    expect(result.error?.message).toBe("fetch to blocked.example is not allowed: list the host in manifest.json allowed_hosts");
+  });
+
+  it("returns an allowed host's response", async () => {
+    const result = await runBehindStandIn(
+      'export default async function main() {\n  const text = await (await fetch("https://api.example.org/")).text();\n  if (text !== "from the remote") throw new Error(text);\n}\n',
+    );
+    expect(result.error).toBeNull();
+  });
+
+  it("returns a manual redirect as is", async () => {
+    const result = await runBehindStandIn(
+      'export default async function main() {\n  const response = await fetch("https://api.example.org/moved", { redirect: "manual" });\n  if (response.status !== 302) throw new Error(String(response.status));\n}\n',
+    );
+    expect(result.error).toBeNull();
   });
 });
 
@@ -128,6 +274,37 @@ describe("runaway scripts", () => {
     const { health } = await expectTimeout("export default async function main() {\n  while (true) {}\n}\n");
     expect(health.answers).toBeGreaterThan(3);
     expect(health.slowest).toBeLessThan(1_000);
+  });
+
+  it("yields in a loop that calls a function", async () => {
+    // Each iteration makes two guard calls, so the clock check never lands on the loop's own tick.
+    const { health } = await expectTimeout("function noop() {}\nexport default async function main() { noop(); while (true) { noop(); } }\n");
+    expect(health.answers).toBeGreaterThan(3);
+    expect(health.slowest).toBeLessThan(1_000);
+  });
+
+  it("reports one native call past the limit as a timeout", async () => {
+    // The script times a small sort and sizes one large sort to 1.3 s by linear extrapolation.
+    // Sorting grows faster than that, so it took about 2 s on a two-core test machine: past the
+    // 1 s limit, and before the executor stops waiting at 3 s.
+    const source =
+      "export default async function main() {\n" +
+      "  console.log('sorting');\n" +
+      "  const started = Date.now();\n" +
+      "  Array.from({ length: 200000 }, Math.random).sort();\n" +
+      "  const msPerItem = Math.max(Date.now() - started, 1) / 200000;\n" +
+      "  const size = Math.min(Math.ceil(1300 / msPerItem), 10000000);\n" +
+      "  Array.from({ length: size }, Math.random).sort();\n" +
+      "  console.log('sorted');\n" +
+      "}\n";
+    const { packageId } = await seedPackage({ scripts: [{ name: "main.js", source }], timeoutMs: 1_000 });
+    const run = await runToEnd(packageId);
+    const step = run.stepResults[0]!;
+    expect(run.failure_reason).toBe("timeout");
+    expect(step.status).toBe("failed");
+    expect(step.failure_reason).toBe("timeout");
+    expect(step.error!.message).toMatch(/^TimeoutError: The step ran for \d+ ms, which exceeds its time limit of 1000 ms\./);
+    expect(step.output.map((line) => line.text)).toEqual(["sorting", "sorted"]);
   });
 
   it("stops an await that never settles", async () => {

@@ -5,7 +5,7 @@
  */
 import { WorkerEntrypoint } from "cloudflare:workers";
 import type { AppEnv } from "../env";
-import { isHostAllowed } from "../sandbox/hosts";
+import { OUTBOUND_REJECTED_HEADER, outboundRejection } from "../sandbox/hosts";
 import type { BridgeResult, Executor } from "./executor";
 import type { BridgeProps } from "./step";
 
@@ -38,20 +38,30 @@ export class SandboxBridge extends WorkerEntrypoint<AppEnv, BridgeProps> {
   }
 }
 
-/** The only network path of a dynamic worker: it forwards fetches to allowed hosts only. */
+/**
+ * The only network path of a dynamic worker: it forwards fetches to allowed hosts only. A
+ * rejection is a 403 with OUTBOUND_REJECTED_HEADER set, so the sandbox's fetch throws its text.
+ */
 export class OutboundGate extends WorkerEntrypoint<AppEnv, { allowedHosts: string[] }> {
   override async fetch(request: Request): Promise<Response> {
-    const url = new URL(request.url);
-    if (!isHostAllowed(url, this.ctx.props.allowedHosts)) {
-      return new Response(`fetch to ${url.host} is not allowed: list the host in manifest.json allowed_hosts.`, {
+    const rejection = outboundRejection(new URL(request.url), this.ctx.props.allowedHosts);
+    if (rejection !== null) {
+      return new Response(rejection, {
         status: 403,
-        headers: { "content-type": "text/plain; charset=utf-8" },
+        headers: { "content-type": "text/plain; charset=utf-8", [OUTBOUND_REJECTED_HEADER]: "1" },
       });
     }
 
     // Redirects come back to the sandbox instead of being followed here, so a redirect to a
     // host that is not allowed passes through this check again.
-    return fetch(new Request(request, { redirect: "manual" }));
+    const response = await fetch(new Request(request, { redirect: "manual" }));
+    if (!response.headers.has(OUTBOUND_REJECTED_HEADER)) return response;
+
+    // A remote server must not be able to pass its response off as a rejection by the gate.
+    // NOTE: no test covers this branch, because the tests have no remote server to fetch from.
+    const copy = new Response(response.body, response);
+    copy.headers.delete(OUTBOUND_REJECTED_HEADER);
+    return copy;
   }
 }
 

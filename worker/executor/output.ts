@@ -22,6 +22,8 @@ export interface StepError {
 /** The checked return value of the sandbox runner's `run()`. */
 export interface SandboxResult {
   timedOut: boolean;
+  /** How long the script ran by the sandbox's clock, from the start of run() to its end. */
+  elapsedMs: number;
   error: { name: string; message: string; stack: string } | null;
   output: OutputLine[];
   truncated: boolean;
@@ -46,6 +48,7 @@ export function parseSandboxResult(value: unknown): SandboxResult | null {
   if (typeof value !== "object" || value === null) return null;
   const record = value as Record<string, unknown>;
   if (typeof record.timedOut !== "boolean" || typeof record.truncated !== "boolean") return null;
+  if (typeof record.elapsedMs !== "number" || !Number.isFinite(record.elapsedMs)) return null;
   if (!Array.isArray(record.output)) return null;
 
   const output: OutputLine[] = [];
@@ -68,7 +71,7 @@ export function parseSandboxResult(value: unknown): SandboxResult | null {
     };
   }
 
-  return { timedOut: record.timedOut, error, output, truncated: record.truncated };
+  return { timedOut: record.timedOut, elapsedMs: record.elapsedMs, error, output, truncated: record.truncated };
 }
 
 /**

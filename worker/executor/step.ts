@@ -20,6 +20,12 @@ import type { RunSecrets } from "./vault";
 export const SANDBOX_COMPATIBILITY_DATE = "2026-11-01";
 /** How long past the step's limit the executor waits for the sandbox's own timeout. */
 const TIMEOUT_GRACE_MS = 2_000;
+/**
+ * How long the executor still waits for a result once that grace has passed. A native call that
+ * held the process past the grace lets the result and the executor's timer become due at the
+ * same moment, and this keeps the result (and its output) when the timer wins that race.
+ */
+const LATE_RESULT_MS = 100;
 
 export type StepFailureReason = "timeout" | "error" | "integrity" | "interrupted";
 
@@ -89,22 +95,27 @@ export async function runStep(context: StepContext, step: StepSpec): Promise<Ste
     executionId: event.executionId,
   };
 
+  const started = Date.now();
+  const running = entrypoint.run(input);
   let raw: unknown;
   try {
-    raw = await withTimeout(entrypoint.run(input), event.timeoutMs + TIMEOUT_GRACE_MS);
+    raw = await withTimeout(running, event.timeoutMs + TIMEOUT_GRACE_MS);
+    if (raw === TIMED_OUT) raw = await withTimeout(running, LATE_RESULT_MS);
   } catch (error) {
     return sandboxFailure(error, event.timeoutMs, step, secrets);
   }
   if (raw === TIMED_OUT) return timedOut(event.timeoutMs, [], false, secrets);
+  const wallMs = Date.now() - started;
 
   const result = parseSandboxResult(raw);
   if (result === null) {
     return failed("error", { message: "The step's sandbox returned a malformed result.", stack: "" });
   }
-  return outcomeOf(result, event.timeoutMs, step, secrets);
+  return outcomeOf(result, wallMs, event.timeoutMs, step, secrets);
 }
 
-function outcomeOf(result: SandboxResult, timeoutMs: number, step: StepSpec, secrets: RunSecrets): StepOutcome {
+/** `wallMs` is the executor's own measure of the call, which includes the sandbox's startup. */
+function outcomeOf(result: SandboxResult, wallMs: number, timeoutMs: number, step: StepSpec, secrets: RunSecrets): StepOutcome {
   if (result.timedOut) return timedOut(timeoutMs, result.output, result.truncated, secrets);
 
   const { output, truncated } = finalizeOutput(result.output, result.truncated, secrets.masker);
@@ -112,6 +123,15 @@ function outcomeOf(result: SandboxResult, timeoutMs: number, step: StepSpec, sec
     const error = finalizeError({ name: "IntegrityError", message: secrets.integrityFailure, stack: "" }, step.fileName, secrets.masker);
     return { status: "failed", failureReason: "integrity", output, truncated, error };
   }
+
+  // One long native call (a sort, a backtracking regular expression) runs no guard, so a step
+  // can return after its limit. The sandbox's clock decides, and the executor's clock, with the
+  // grace for startup, covers a sandbox whose report is wrong.
+  const ranMs = result.elapsedMs > timeoutMs ? result.elapsedMs : wallMs;
+  if (result.elapsedMs > timeoutMs || wallMs > timeoutMs + TIMEOUT_GRACE_MS) {
+    return { status: "failed", failureReason: "timeout", output, truncated, error: overrunError(ranMs, timeoutMs) };
+  }
+
   if (result.error !== null) {
     return { status: "failed", failureReason: "error", output, truncated, error: finalizeError(result.error, step.fileName, secrets.masker) };
   }
@@ -125,6 +145,16 @@ function timedOut(timeoutMs: number, lines: OutputLine[], sandboxTruncated: bool
     stack: "",
   };
   return { status: "failed", failureReason: "timeout", output, truncated, error };
+}
+
+function overrunError(ranMs: number, timeoutMs: number): StepError {
+  return {
+    message:
+      `TimeoutError: The step ran for ${Math.round(ranMs)} ms, which exceeds its time limit of ${timeoutMs} ms. ` +
+      "A single long call, such as a sort of a large array or a regular expression that backtracks, cannot be stopped part-way, " +
+      "so the step ran to its end but counts as timed out. Raise timeout_seconds in manifest.json or make the step do less work.",
+    stack: "",
+  };
 }
 
 /** Maps a failed RPC (a crashed sandbox, or Cloudflare's CPU limit) to the step's outcome. */

@@ -9,7 +9,8 @@
  *
  * NOTE: work inside one native call (a regular expression that backtracks for ever, a huge
  * `Array.prototype.fill`) runs no guard, so locally it holds the process until it returns.
- * On Cloudflare the dynamic worker's cpuMs limit stops it.
+ * The executor then reports the step as timed out, because it ran past its limit. On
+ * Cloudflare the dynamic worker's cpuMs limit stops it.
  *
  * The same pass rejects imports other than "ferris_ef" and identifiers that start with
  * `__ferris`, which are reserved so that a script cannot shadow the guard bindings.

@@ -7,7 +7,7 @@
  * fetch are replaced before the script's module is evaluated, and the guard module captures
  * Date.now, setTimeout and Promise before the script could patch them.
  */
-import { IS_HOST_ALLOWED_SOURCE } from "./hosts";
+import { OUTBOUND_REJECTED_HEADER, OUTBOUND_REJECTION_SOURCE } from "./hosts";
 
 export const RUNNER_MODULE = "__ferris_runner.js";
 export const PRELUDE_MODULE = "__ferris_prelude.js";
@@ -47,9 +47,12 @@ export function sandboxModules(options: SandboxModuleOptions): Record<string, { 
 
 /**
  * Builds the guard module. `__ferrisTick()` throws a TimeoutError once the step's budget is spent and keeps
- * throwing on every later call, so a try/catch around a loop cannot swallow it. It returns true
- * when a loop in an async function should yield (`await __ferrisPause()`), which lets the
- * process serve other requests during a long loop.
+ * throwing on every later call, so a try/catch around a loop cannot swallow it. Every call
+ * counts, in sync functions too, but only every GUARD_CHECK_INTERVAL-th call reads the clock.
+ * When that read finds the time slice used up, a yield becomes due, and every call returns true
+ * until `__ferrisPause()` runs. A loop in an async function therefore yields
+ * (`await __ferrisPause()`) at its next tick, wherever the clock read fell, and the process
+ * serves other requests during a long loop.
  */
 function guardSource(timeoutMs: number): string {
   return `const dateNow = Date.now;
@@ -60,13 +63,16 @@ const BUDGET_MS = ${Math.floor(timeoutMs)};
 // The clock starts when the runner begins the step, because the platform's clock reads 0
 // while modules are evaluated at startup.
 let deadline = Infinity;
+let startedAt = 0;
 let lastYield = 0;
 let calls = 0;
+let yieldDue = false;
 let expired = false;
 
 export function startClock() {
-  lastYield = dateNow();
-  deadline = lastYield + BUDGET_MS;
+  startedAt = dateNow();
+  lastYield = startedAt;
+  deadline = startedAt + BUDGET_MS;
 }
 
 class TimeoutError extends NativeError {
@@ -79,16 +85,18 @@ class TimeoutError extends NativeError {
 export function __ferrisTick() {
   if (expired) throw new TimeoutError();
   calls += 1;
-  if (calls % ${GUARD_CHECK_INTERVAL} !== 0) return false;
+  if (calls % ${GUARD_CHECK_INTERVAL} !== 0) return yieldDue;
   const now = dateNow();
   if (now >= deadline) {
     expired = true;
     throw new TimeoutError();
   }
-  return now - lastYield >= ${GUARD_YIELD_AFTER_MS};
+  if (now - lastYield >= ${GUARD_YIELD_AFTER_MS}) yieldDue = true;
+  return yieldDue;
 }
 
 export function __ferrisPause() {
+  yieldDue = false;
   return new NativePromise((resolve) => {
     setTimer(() => {
       lastYield = dateNow();
@@ -107,6 +115,10 @@ export function isExpired() {
 
 export function remainingMs() {
   return Math.max(0, deadline - dateNow());
+}
+
+export function elapsedMs() {
+  return dateNow() - startedAt;
 }
 `;
 }
@@ -166,7 +178,8 @@ function preludeSource(allowedHosts: string[]): string {
   return `import { record } from "${STATE_MODULE}";
 
 const ALLOWED_HOSTS = ${JSON.stringify(allowedHosts)};
-${IS_HOST_ALLOWED_SOURCE}
+const REJECTED_HEADER = ${JSON.stringify(OUTBOUND_REJECTED_HEADER)};
+${OUTBOUND_REJECTION_SOURCE}
 
 const sandboxConsole = Object.freeze({
   log: (...values) => record("log", values),
@@ -190,13 +203,23 @@ const NativeRequest = Request;
 const NativeURL = URL;
 const NativeTypeError = TypeError;
 
+const headersHas = Headers.prototype.has;
+const responseText = Response.prototype.text;
+const reflectApply = Reflect.apply;
+
 async function sandboxFetch(input, init) {
   const request = new NativeRequest(input, init);
-  const url = new NativeURL(request.url);
-  if (!isHostAllowed(url, ALLOWED_HOSTS)) {
-    throw new NativeTypeError("fetch to " + url.host + " is not allowed: list the host in manifest.json allowed_hosts");
+  const rejection = outboundRejection(new NativeURL(request.url), ALLOWED_HOSTS);
+  if (rejection !== null) throw new NativeTypeError(rejection);
+
+  // The platform follows redirects through the OutboundGate, which rejects a hop to a host
+  // that is not allowed with a marked response. That response is the gate's, not the remote
+  // server's, so it is thrown with the gate's message.
+  const response = await platformFetch(request);
+  if (reflectApply(headersHas, response.headers, [REJECTED_HEADER])) {
+    throw new NativeTypeError(await reflectApply(responseText, response, []));
   }
-  return platformFetch(request);
+  return response;
 }
 
 Object.defineProperty(globalThis, "fetch", { value: sandboxFetch, writable: false, configurable: false });
@@ -298,7 +321,7 @@ export default context;
 function runnerSource(fileName: string): string {
   return `import "${PRELUDE_MODULE}";
 import { WorkerEntrypoint } from "cloudflare:workers";
-import { expire, isExpired, remainingMs, startClock } from "${GUARD_MODULE}";
+import { elapsedMs, expire, isExpired, remainingMs, startClock } from "${GUARD_MODULE}";
 import { formatValue, output, run } from "${STATE_MODULE}";
 import { context } from "${SDK_MODULE}";
 
@@ -354,10 +377,13 @@ export default class Runner extends WorkerEntrypoint {
       clearTimer(timer);
     }
 
+    // Measured before expire(), from the same clock as the guard. The executor compares it
+    // with the limit, because one long native call runs no guard and can end past the limit.
+    const ranMs = elapsedMs();
     const timedOut = isExpired();
     expire();
     run.bridge = null;
-    return { timedOut, error: timedOut ? null : error, output: output.lines, truncated: output.truncated };
+    return { timedOut, elapsedMs: ranMs, error: timedOut ? null : error, output: output.lines, truncated: output.truncated };
   }
 }
 `;
