@@ -277,6 +277,8 @@ describe("package upload", () => {
       ["host with two ports", { allowed_hosts: ["example.com:1:2"] }, "at most one :port"],
       ["host with user", { allowed_hosts: ["user@example.com"] }, "without a path, query, fragment or user name"],
       ["wildcard host", { allowed_hosts: ["*.example.com"] }, "wildcards are not supported"],
+      ["metadata address", { allowed_hosts: ["169.254.169.254"] }, "is a link-local address"],
+      ["zero address", { allowed_hosts: ["0.0.0.0:8080"] }, "is in 0.0.0.0/8"],
       ["host with bad label", { allowed_hosts: ["-bad.example.com"] }, "dot-separated labels"],
       ["duplicate host", { allowed_hosts: ["a.example.com", "a.example.com"] }, "is listed twice"],
       ["duplicate host in other case", { allowed_hosts: ["a.example.com", "A.Example.com"] }, '"A.Example.com" is listed twice'],

@@ -3,6 +3,7 @@
  * that both reject the same values with the same messages. Each check returns a list of
  * problems instead of throwing, so one response can name every bad field.
  */
+import { forbiddenHostReason } from "../sandbox/hosts";
 import { MAX_ALLOWED_HOSTS, MAX_DESCRIPTION_LENGTH, MAX_STEP_TIMEOUT_MS } from "../limits";
 
 /** One invalid field: its name (as the client spelled it) and what to do about it. */
@@ -70,6 +71,10 @@ export function checkHostName(entry: string): string | null {
   if (!host.split(".").every((label) => HOST_LABEL.test(label))) {
     return "must be dot-separated labels of ASCII letters, digits and hyphens (write an internationalized name in its xn-- form)";
   }
+
+  // The sandbox never reaches these addresses, so listing one is a mistake worth naming.
+  const forbidden = forbiddenHostReason(host);
+  if (forbidden !== null) return forbidden;
   return null;
 }
 
