@@ -2,6 +2,7 @@
 import { fileURLToPath } from "node:url";
 import starlight from "@astrojs/starlight";
 import { defineConfig } from "astro/config";
+import { searchIndex } from "./src/search/integration.ts";
 
 export default defineConfig({
   outDir: "./dist",
@@ -11,6 +12,10 @@ export default defineConfig({
       title: "Ferris Edge",
       description: "Run scripts that need secrets on Cloudflare's edge.",
       customCss: ["./src/styles/site.css"],
+      // Pagefind's search runs WebAssembly, which the Content-Security-Policy does not allow,
+      // so the guide searches a JSON index (written by searchIndex below) with its own component.
+      pagefind: false,
+      components: { Search: "./src/components/Search.astro" },
       sidebar: [
         { label: "Overview", link: "/" },
         { label: "Quick start", slug: "quick-start" },
@@ -25,6 +30,7 @@ export default defineConfig({
         { label: "Playground", link: "/playground/" },
       ],
     }),
+    searchIndex({ exclude: ["404/", "playground/"] }),
   ],
   vite: {
     resolve: {

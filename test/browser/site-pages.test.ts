@@ -1,4 +1,4 @@
-import { readFileSync } from "node:fs";
+import { existsSync, readFileSync } from "node:fs";
 import { describe, expect, it } from "vitest";
 import * as limits from "../../worker/limits";
 import { docComments, formatLimit } from "../../site/src/lib/limits";
@@ -54,7 +54,15 @@ describe("guide pages", () => {
     }
   });
 
-  it("search index is built", () => {
-    expect(readFileSync("site/dist/pagefind/pagefind.js", "utf8").length).toBeGreaterThan(0);
+  it("search index covers every guide page", () => {
+    const index = JSON.parse(readFileSync("site/dist/search-index.json", "utf8")) as { pages: { url: string; title: string }[] };
+    const urls = index.pages.map((page) => page.url);
+    for (const page of ["/", "/quick-start/", "/security/", "/api-reference/", "/limits/"]) expect(urls, page).toContain(page);
+    expect(urls).not.toContain("/playground/");
+    expect(index.pages.find((page) => page.url === "/security/")?.title).toBe("Security model");
+  });
+
+  it("ships no Pagefind files", () => {
+    expect(existsSync("site/dist/pagefind")).toBe(false);
   });
 });
