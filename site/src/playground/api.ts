@@ -154,3 +154,27 @@ export interface Session {
 }
 
 export const isFinished = (status: RunStatus) => status === "completed" || status === "failed";
+
+/** One record of the audit trail (GET /api/audit). A record names a secret but never contains its value. */
+export interface AuditEvent {
+  seq: number;
+  id: string;
+  at: string;
+  actor_type: "token" | "admin" | "session" | "script";
+  actor_id: string;
+  actor_name: string | null;
+  action: string;
+  scope: string | null;
+  owner_id: string | null;
+  project_id: string | null;
+  package_id: string | null;
+  execution_id: string | null;
+  secret_name: string | null;
+  request_id: string | null;
+  detail: string | null;
+}
+
+export interface AuditPage {
+  events: AuditEvent[];
+  next_cursor: string | null;
+}

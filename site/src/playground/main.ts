@@ -5,6 +5,7 @@
  */
 import { call, type Project, type Session } from "./api";
 import { act, byId, formatTime, showError } from "./dom";
+import { auditScreen } from "./screens/audit";
 import { executionScreen } from "./screens/execution";
 import { packageScreen } from "./screens/package";
 import { packagesScreen } from "./screens/packages";
@@ -27,7 +28,9 @@ function render(): void {
   screenController.abort();
   screenController = new AbortController();
   const signal = screenController.signal;
-  const parts = location.hash.replace(/^#\/?/, "").split("/").map(decodeURIComponent);
+  // A hash is a path with an optional query: `#/audit?package=pkg_1`.
+  const [path = "", query = ""] = location.hash.replace(/^#\/?/, "").split("?", 2);
+  const parts = path.split("/").map(decodeURIComponent);
 
   let screen: HTMLElement;
   switch (parts[0]) {
@@ -45,6 +48,9 @@ function render(): void {
       break;
     case "vault":
       screen = vaultScreen(exampleId);
+      break;
+    case "audit":
+      screen = auditScreen(new URLSearchParams(query));
       break;
     default:
       screen = packagesScreen(exampleId, navigate);

@@ -115,6 +115,7 @@ export function packageScreen(packageId: string, tab: "details" | "executions", 
     { class: "pg-tabs" },
     h("a", { href: base, class: tab === "details" ? "active" : undefined, "data-testid": "tab-details" }, "Details"),
     h("a", { href: `${base}/executions`, class: tab === "executions" ? "active" : undefined, "data-testid": "tab-executions" }, "List Package Executions"),
+    h("a", { href: `#/audit?package=${encodeURIComponent(packageId)}`, "data-testid": "tab-audit" }, "Audit trail"),
   );
 
   if (tab === "executions") body.append(executionsTab(packageId, signal));
