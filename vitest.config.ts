@@ -51,6 +51,7 @@ export default defineConfig(async () => {
             sequence: { groupOrder: 1 },
             include: ["test/node/**/*.test.ts"],
             environment: "node",
+            globalSetup: ["test/node/global-setup.ts"],
             testTimeout: 120_000,
           },
         },
