@@ -242,7 +242,7 @@ export function auditScreen(hashQuery: URLSearchParams): HTMLElement {
     "section",
     { "data-testid": "screen-audit" },
     h("h2", {}, "Audit trail"),
-    h("p", {}, "Every secret read and write, package and token change, run, and refused request of this workspace. Records name secrets but never hold their values."),
+    h("p", {}, "Every secret read and write, package and token change, run, and refused request of this workspace. Records name secrets but never contain their values."),
     h(
       "div",
       { class: "pg-panel pg-filters", "data-testid": "audit-filters" },
