@@ -18,14 +18,14 @@ import type { AppEnv } from "../env";
 import type { RunEvent } from "./event";
 import {
   createActiveRun,
-  finishExecution,
-  finishStep,
-  markRemainingUnprocessed,
+  executionFinished,
+  remainingUnprocessed,
   runExecution,
+  stepFinished,
   type ActiveRun,
 } from "./run";
 import { readState, writeState } from "./state";
-import type { BridgeProps, SandboxExports } from "./step";
+import type { BridgeProps, SandboxExports, StepOutcome } from "./step";
 import { ScriptFacingError } from "./vault";
 
 const QUEUE_KEY = "queue";
@@ -50,6 +50,10 @@ export class Executor extends DurableObject<AppEnv> {
   private draining: Promise<void> | null = null;
   private readonly waiters = new Map<string, (() => void)[]>();
   private auditSeq = 0;
+  /** Storage keys and records of the secret reads not yet handed to D1. */
+  private keptAudit: { key: string; record: AuditRecord }[] = [];
+  /** Storage keys of the reads whose records are in the D1 batch now being sent. */
+  private sentAuditKeys: string[] = [];
 
   constructor(ctx: DurableObjectState, env: AppEnv) {
     super(ctx, env);
@@ -149,16 +153,17 @@ export class Executor extends DurableObject<AppEnv> {
   }
 
   private async execute(event: RunEvent): Promise<void> {
-    // Awaiting the put makes the record durable before the value leaves the executor.
-    const run = createActiveRun(this.env, event, (record) => this.ctx.storage.put(auditKey(++this.auditSeq), record));
+    const run = createActiveRun(this.env, event, (record) => this.keepAudit(record));
     this.active = run;
+    this.keptAudit = [];
+    this.sentAuditKeys = [];
     const marker: RunningMarker = { executionId: event.executionId, position: null };
     try {
       await this.ctx.storage.put(RUNNING_KEY, marker);
       await runExecution(this.env, this.ctx.exports as unknown as SandboxExports, run, {
         beforeStep: (position) => this.ctx.storage.put(RUNNING_KEY, { ...marker, position }),
-        pendingAudit: () => this.pendingAudit(),
-        auditWritten: () => this.dropPendingAudit(),
+        takeAudit: () => this.takeAudit(),
+        auditWritten: () => this.dropSentAudit(),
       });
     } catch (error) {
       // D1 failed mid-run. The execution stays as far as it got; the log has the cause.
@@ -166,6 +171,28 @@ export class Executor extends DurableObject<AppEnv> {
     } finally {
       this.active = null;
     }
+  }
+
+  /** Stores a secret read's audit record. Awaiting the put makes it durable before the value leaves the executor. */
+  private async keepAudit(record: AuditRecord): Promise<void> {
+    const key = auditKey(++this.auditSeq);
+    await this.ctx.storage.put(key, record);
+    this.keptAudit.push({ key, record });
+  }
+
+  private takeAudit(): AuditRecord[] {
+    const entries = this.keptAudit;
+    this.keptAudit = [];
+    this.sentAuditKeys.push(...entries.map((entry) => entry.key));
+    return entries.map((entry) => entry.record);
+  }
+
+  private dropSentAudit(): void {
+    const keys = this.sentAuditKeys;
+    this.sentAuditKeys = [];
+    // The storage API deletes at most 128 keys per call. Nothing waits for these deletes. If
+    // the object stops before one is durable, the recovery of that run writes its records again.
+    for (let start = 0; start < keys.length; start += 128) void this.ctx.storage.delete(keys.slice(start, start + 128));
   }
 
   private async dequeue(executionId: string): Promise<void> {
@@ -204,22 +231,17 @@ export class Executor extends DurableObject<AppEnv> {
 
 /** Ends an execution that a previous life of the executor was running when it stopped. */
 async function failInterrupted(db: Db, event: RunEvent, position: number | null, audit: AuditRecord[]): Promise<void> {
+  const carried: D1PreparedStatement[] = [];
   if (position !== null) {
-    await finishStep(
-      db,
-      event,
-      position,
-      {
-        status: "failed",
-        failureReason: "interrupted",
-        output: [],
-        truncated: false,
-        error: { message: "The executor stopped while this step was running; run the package again.", stack: "" },
-      },
-      [],
-      audit,
-    );
+    const outcome: StepOutcome = {
+      status: "failed",
+      failureReason: "interrupted",
+      output: [],
+      truncated: false,
+      error: { message: "The executor stopped while this step was running; run the package again.", stack: "" },
+    };
+    carried.push(...stepFinished(db, event, position, outcome, [], audit));
   }
-  await markRemainingUnprocessed(db, event);
-  await finishExecution(db, event, "interrupted");
+  carried.push(remainingUnprocessed(db, event));
+  await db.batch(executionFinished(db, event, "interrupted", carried));
 }

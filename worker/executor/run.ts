@@ -24,10 +24,13 @@ export interface ActiveRun {
 export interface RunHooks {
   /** Called before a step starts, so the executor can persist which step is running. */
   beforeStep(position: number): Promise<void>;
-  /** The audit records of secret reads kept so far, to write to D1 with the step's result. */
-  pendingAudit(): Promise<AuditRecord[]>;
-  /** Called once those records are in D1, so the executor can drop its copies. */
-  auditWritten(): Promise<void>;
+  /**
+   * Returns the audit records of the secret reads kept since the last call, to write to D1
+   * with the step's result, and hands them over: the next `auditWritten` drops them.
+   */
+  takeAudit(): AuditRecord[];
+  /** Called once the records that `takeAudit` returned are in D1, so the executor can drop its copies. */
+  auditWritten(): void;
 }
 
 export type ExecutionFailureReason = "step_failed" | "timeout" | "integrity" | "interrupted";
@@ -42,6 +45,11 @@ export function createActiveRun(env: AppEnv, event: RunEvent, recordRead: ReadRe
 /**
  * Runs every step of the active execution and records the outcome. A failing step does not
  * make it throw, but a D1 failure does.
+ *
+ * Each D1 round trip carries the end of one stage and the start of the next. The execution's
+ * start goes with step 1's start, and each step's result (with its audit records) with the
+ * next step's start or with the execution's end. So a polled status never shows a gap between
+ * stages, and a run of n steps costs n + 1 round trips besides the script's own calls.
  */
 export async function runExecution(
   env: AppEnv,
@@ -50,27 +58,15 @@ export async function runExecution(
   hooks: RunHooks,
 ): Promise<"completed" | "failed"> {
   const { event, db } = run;
-  await db.run(
-    "UPDATE executions SET status = 'in_progress', started_at = ? WHERE id = ? AND workspace_id = ?",
-    now(),
-    event.executionId,
-    event.workspaceId,
-  );
+  let carried: D1PreparedStatement[] = [executionStarted(db, event)];
 
   let failure: ExecutionFailureReason | null = null;
   for (const step of event.steps) {
-    if (failure !== null) break;
-
     await hooks.beforeStep(step.position);
     run.position = step.position;
     run.secrets.beginStep();
-    await db.run(
-      "UPDATE steps SET status = 'in_progress', started_at = ? WHERE execution_id = ? AND position = ? AND workspace_id = ?",
-      now(),
-      event.executionId,
-      step.position,
-      event.workspaceId,
-    );
+    await db.batch([...carried, stepStarted(db, event, step.position)]);
+    hooks.auditWritten();
 
     let outcome: StepOutcome;
     try {
@@ -82,14 +78,36 @@ export async function runExecution(
     }
     run.position = null;
 
-    await finishStep(db, event, step.position, outcome, run.secrets.stepProvenance(), await hooks.pendingAudit());
-    await hooks.auditWritten();
-    if (outcome.status === "failed") failure = executionReason(outcome.failureReason);
+    carried = stepFinished(db, event, step.position, outcome, run.secrets.stepProvenance(), hooks.takeAudit());
+    if (outcome.status === "failed") {
+      failure = executionReason(outcome.failureReason);
+      break;
+    }
   }
 
-  if (failure !== null) await markRemainingUnprocessed(db, event);
-  await finishExecution(db, event, failure);
+  if (failure !== null) carried.push(remainingUnprocessed(db, event));
+  await db.batch(executionFinished(db, event, failure, carried));
+  hooks.auditWritten();
   return failure === null ? "completed" : "failed";
+}
+
+function executionStarted(db: Db, event: Pick<RunEvent, "executionId" | "workspaceId">): D1PreparedStatement {
+  return db.prepare(
+    "UPDATE executions SET status = 'in_progress', started_at = ? WHERE id = ? AND workspace_id = ?",
+    now(),
+    event.executionId,
+    event.workspaceId,
+  );
+}
+
+function stepStarted(db: Db, event: Pick<RunEvent, "executionId" | "workspaceId">, position: number): D1PreparedStatement {
+  return db.prepare(
+    "UPDATE steps SET status = 'in_progress', started_at = ? WHERE execution_id = ? AND position = ? AND workspace_id = ?",
+    now(),
+    event.executionId,
+    position,
+    event.workspaceId,
+  );
 }
 
 export function executionReason(stepReason: StepFailureReason | null): ExecutionFailureReason {
@@ -97,18 +115,19 @@ export function executionReason(stepReason: StepFailureReason | null): Execution
   return "step_failed";
 }
 
-export async function finishStep(
+/** Builds the statements of a step's result and the audit records of its secret reads. */
+export function stepFinished(
   db: Db,
   event: Pick<RunEvent, "executionId" | "workspaceId">,
   position: number,
   outcome: StepOutcome,
   provenance: unknown[],
   audit: AuditRecord[],
-): Promise<void> {
-  // The step's result and the audit records of its secret reads are one transaction.
+): D1PreparedStatement[] {
+  // They go to D1 in one batch, so the result and its audit records are one transaction.
   const statements = [stepUpdate(db, event, position, outcome, provenance)];
   if (audit.length > 0) statements.push(...auditStatements(db, audit));
-  await db.batch(statements);
+  return statements;
 }
 
 /** Reads per audit statement: keeps the one JSON parameter well under D1's 2 MB value limit. */
@@ -145,23 +164,28 @@ function stepUpdate(
   );
 }
 
-export async function markRemainingUnprocessed(db: Db, event: Pick<RunEvent, "executionId" | "workspaceId">): Promise<void> {
-  await db.run(
+export function remainingUnprocessed(db: Db, event: Pick<RunEvent, "executionId" | "workspaceId">): D1PreparedStatement {
+  return db.prepare(
     "UPDATE steps SET status = 'unprocessed' WHERE execution_id = ? AND workspace_id = ? AND status IN ('pending', 'in_progress')",
     event.executionId,
     event.workspaceId,
   );
 }
 
-export async function finishExecution(
+/**
+ * Builds the execution's last batch: the `carried` statements (the last step's result), the
+ * execution's end and its audit record. The d1_queries it stores counts this batch too.
+ */
+export function executionFinished(
   db: Db,
   event: Pick<RunEvent, "executionId" | "workspaceId" | "apiStatements" | "packageId" | "packageName" | "projectId">,
   failure: ExecutionFailureReason | null,
-): Promise<void> {
+  carried: D1PreparedStatement[],
+): D1PreparedStatement[] {
   const status = failure === null ? "completed" : "failed";
-  // The count includes this final batch of two statements.
-  const d1Queries = event.apiStatements + db.statements + 2;
-  await db.batch([
+  const d1Queries = event.apiStatements + db.statements + carried.length + 2;
+  return [
+    ...carried,
     db.prepare(
       "UPDATE executions SET status = ?, failure_reason = ?, finished_at = ?, d1_queries = ? WHERE id = ? AND workspace_id = ?",
       status,
@@ -182,5 +206,5 @@ export async function finishExecution(
         detail: failure === null ? status : `${status}: ${failure}`,
       },
     ]),
-  ]);
+  ];
 }
