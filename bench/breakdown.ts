@@ -6,7 +6,7 @@
 import { MAX_STEP_OUTPUT_BYTES } from "../worker/limits";
 import { instrumentScript } from "../worker/sandbox/instrument";
 import { RUNNER_MODULE, sandboxModules } from "../worker/sandbox/modules";
-import { SANDBOX_COMPATIBILITY_DATE, type SandboxExports } from "../worker/executor/step";
+import { SANDBOX_COMPATIBILITY_DATE } from "../worker/executor/step";
 import { Db } from "../worker/db";
 
 const TRIVIAL_SCRIPT = { fileName: "step_01.js", source: "export default async function main() {\n  return 1;\n}\n" };
@@ -27,7 +27,7 @@ function timed(startedMs: number, extra: Record<string, number> = {}): Response 
 /**
  * GET /bench/step-sandbox: a trivial step through the executor's own sandbox, as runStep
  * builds it (instrumented script, runner, prelude, guard, SDK), but with no executor, no D1
- * and no bridge call. The difference to /bench/floor is the cost of the sandbox's modules.
+ * and no capability (the trivial script makes no `ferris_ef` call). The difference to /bench/floor is the cost of the sandbox's modules.
  */
 export async function stepSandbox(env: { LOADER: WorkerLoader }, ctx: ExecutionContext): Promise<Response> {
   const started = performance.now();
@@ -35,7 +35,6 @@ export async function stepSandbox(env: { LOADER: WorkerLoader }, ctx: ExecutionC
   if (!instrumented.ok) return new Response(`Instrumenting the trivial step failed: ${instrumented.error.message}`, { status: 500 });
   const instrumentedAt = performance.now();
 
-  const exports = ctx.exports as unknown as SandboxExports;
   const worker = env.LOADER.load({
     compatibilityDate: SANDBOX_COMPATIBILITY_DATE,
     mainModule: RUNNER_MODULE,
@@ -46,8 +45,6 @@ export async function stepSandbox(env: { LOADER: WorkerLoader }, ctx: ExecutionC
       allowedHosts: [],
       maxOutputBytes: MAX_STEP_OUTPUT_BYTES,
     }),
-    // The trivial script never calls the bridge, so these props name no real execution.
-    env: { FERRIS: exports.SandboxBridge({ props: { packageId: "pkg_bench", executionId: "exe_bench", position: 1 } }) },
     globalOutbound: null,
   });
 

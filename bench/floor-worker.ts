@@ -13,7 +13,7 @@ import production from "../worker/index";
 import type { AppEnv } from "../worker/env";
 import { d1Statements, stepSandbox } from "./breakdown";
 
-export { Executor, SandboxBridge, OutboundGate } from "../worker/index";
+export { Executor, OutboundGate } from "../worker/index";
 
 interface BenchEnv extends AppEnv {
   BENCH_FLOOR: DurableObjectNamespace<BenchFloor>;

@@ -8,7 +8,7 @@ import { Db } from "./db";
 import type { AppEnv } from "./env";
 
 export { Executor } from "./executor/executor";
-export { SandboxBridge, OutboundGate } from "./executor/bridge";
+export { OutboundGate } from "./executor/bridge";
 
 const app = createApp();
 

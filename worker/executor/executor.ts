@@ -25,7 +25,8 @@ import {
   type ActiveRun,
 } from "./run";
 import { readState, writeState } from "./state";
-import type { BridgeProps, SandboxExports, StepOutcome } from "./step";
+import type { CallResult, StepBinding, StepCalls } from "./capability";
+import type { SandboxExports, StepOutcome } from "./step";
 import { ScriptFacingError } from "./vault";
 
 const QUEUE_KEY = "queue";
@@ -34,9 +35,6 @@ const eventKey = (executionId: string) => `event:${executionId}`;
 const AUDIT_PREFIX = "audit:";
 /** Zero-padded, so that the storage's key order is the order of the reads. */
 const auditKey = (seq: number) => `${AUDIT_PREFIX}${String(seq).padStart(12, "0")}`;
-
-/** The result of a bridge call: a value, or the message of an error for the script. */
-export type BridgeResult<T> = { ok: true; value: T } | { ok: false; message: string };
 
 interface RunningMarker {
   executionId: string;
@@ -87,39 +85,33 @@ export class Executor extends DurableObject<AppEnv> {
     await this.startDrain();
   }
 
-  // Calls from the SandboxBridge, on behalf of the step that `props` names. Failures the
-  // script should see come back as values, and the SDK throws them inside the sandbox.
-
-  async getSecret(props: BridgeProps, name: string): Promise<BridgeResult<string | null>> {
-    return this.scriptCall(props, (run) => run.secrets.get(name));
-  }
-
-  async setSecret(props: BridgeProps, name: string, json: string, scope: string): Promise<BridgeResult<null>> {
-    return this.scriptCall(props, async (run) => {
-      await run.secrets.set(name, json, scope);
-      return null;
-    });
-  }
-
-  async getState(props: BridgeProps, key: string | null): Promise<BridgeResult<string | null>> {
-    return this.scriptCall(props, (run) => readState(run.db, this.packageRef(run), key));
-  }
-
-  async putState(props: BridgeProps, key: string, json: string): Promise<BridgeResult<null>> {
-    return this.scriptCall(props, async (run) => {
-      await writeState(run.db, this.packageRef(run), key, json, run.secrets.masker);
-      return null;
-    });
-  }
+  /** The capability calls of the running step; each StepCapability forwards its calls here. */
+  private readonly stepCalls: StepCalls = {
+    getSecret: (step, name) => this.scriptCall(step, (run) => run.secrets.get(name)),
+    setSecret: (step, name, json, scope) =>
+      this.scriptCall(step, async (run) => {
+        await run.secrets.set(name, json, scope);
+        return null;
+      }),
+    getState: (step, key) => this.scriptCall(step, (run) => readState(run.db, this.packageRef(run), key)),
+    putState: (step, key, json) =>
+      this.scriptCall(step, async (run) => {
+        await writeState(run.db, this.packageRef(run), key, json, run.secrets.masker);
+        return null;
+      }),
+  };
 
   private packageRef(run: ActiveRun) {
     return { workspaceId: run.event.workspaceId, packageId: run.event.packageId };
   }
 
-  /** Runs a script's request for the step that `props` names, if that step is running now. */
-  private async scriptCall<T>(props: BridgeProps, call: (run: ActiveRun) => Promise<T>): Promise<BridgeResult<T>> {
+  /**
+   * Runs a script's request for `step` if that step is running now. Failures the script should
+   * see come back as values, and the SDK throws them inside the sandbox.
+   */
+  private async scriptCall<T>(step: StepBinding, call: (run: ActiveRun) => Promise<T>): Promise<CallResult<T>> {
     const run = this.active;
-    if (run === null || run.event.executionId !== props.executionId || run.position !== props.position) {
+    if (run === null || run.event.executionId !== step.executionId || run.position !== step.position) {
       return { ok: false, message: "This step is no longer running, so it cannot use ferris_ef." };
     }
 
@@ -128,7 +120,7 @@ export class Executor extends DurableObject<AppEnv> {
     } catch (error) {
       if (error instanceof ScriptFacingError || error instanceof PlatformKeyError) return { ok: false, message: error.message };
       console.error(
-        JSON.stringify({ event: "sandbox_call_failed", executionId: props.executionId, position: props.position, error: String(error) }),
+        JSON.stringify({ event: "sandbox_call_failed", executionId: step.executionId, position: step.position, error: String(error) }),
       );
       return { ok: false, message: "The platform failed to serve this ferris_ef call; the error is in the platform log." };
     }
@@ -162,6 +154,7 @@ export class Executor extends DurableObject<AppEnv> {
       await this.ctx.storage.put(RUNNING_KEY, marker);
       await runExecution(this.env, this.ctx.exports as unknown as SandboxExports, run, {
         beforeStep: (position) => this.ctx.storage.put(RUNNING_KEY, { ...marker, position }),
+        stepCalls: this.stepCalls,
         takeAudit: () => this.takeAudit(),
         auditWritten: () => this.dropSentAudit(),
       });

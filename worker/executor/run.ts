@@ -9,10 +9,11 @@ import { Db } from "../db";
 import { now } from "../ids";
 import type { AppEnv } from "../env";
 import type { RunEvent } from "./event";
+import { StepCapability, type StepCalls } from "./capability";
 import { runStep, type SandboxExports, type StepFailureReason, type StepOutcome } from "./step";
 import { RunSecrets, type ReadRecorder } from "./vault";
 
-/** The execution that an Executor is running now; the bridge's calls resolve against it. */
+/** The execution that an Executor is running now; capability calls resolve against it. */
 export interface ActiveRun {
   event: RunEvent;
   db: Db;
@@ -24,6 +25,8 @@ export interface ActiveRun {
 export interface RunHooks {
   /** Called before a step starts, so the executor can persist which step is running. */
   beforeStep(position: number): Promise<void>;
+  /** Serves the calls of each step's capability. */
+  stepCalls: StepCalls;
   /**
    * Returns the audit records of the secret reads kept since the last call, to write to D1
    * with the step's result, and hands them over: the next `auditWritten` drops them.
@@ -70,7 +73,8 @@ export async function runExecution(
 
     let outcome: StepOutcome;
     try {
-      outcome = await runStep({ loader: env.LOADER, exports, event, secrets: run.secrets }, step);
+      const capability = new StepCapability(hooks.stepCalls, { executionId: event.executionId, position: step.position });
+      outcome = await runStep({ loader: env.LOADER, exports, event, secrets: run.secrets, capability }, step);
     } catch (error) {
       // A defect of the executor, not of the script: log it, and fail the step without detail.
       console.error(JSON.stringify({ event: "step_crashed", executionId: event.executionId, position: step.position, error: String(error) }));

@@ -14,6 +14,7 @@ import {
   type SandboxResult,
   type StepError,
 } from "./output";
+import type { StepCapability } from "./capability";
 import type { RunSecrets } from "./vault";
 
 /** The compatibility date of every dynamic worker, pinned so that scripts see stable behavior. */
@@ -37,21 +38,13 @@ export interface StepOutcome {
   error: StepError | null;
 }
 
-/** Props of the bridge binding; the script cannot change them. */
-export interface BridgeProps {
-  packageId: string;
-  executionId: string;
-  position: number;
-}
-
 /** The loopback bindings of the Worker's own entrypoints (ctx.exports). */
 export interface SandboxExports {
-  SandboxBridge(options: { props: BridgeProps }): Fetcher;
   OutboundGate(options: { props: { allowedHosts: string[] } }): Fetcher;
 }
 
 interface RunnerEntrypoint {
-  run(input: unknown): Promise<unknown>;
+  run(input: unknown, capability: StepCapability): Promise<unknown>;
 }
 
 export interface StepContext {
@@ -59,6 +52,8 @@ export interface StepContext {
   exports: SandboxExports;
   event: RunEvent;
   secrets: RunSecrets;
+  /** The step's `ferris_ef` capability, passed to the sandbox with the call that runs it. */
+  capability: StepCapability;
 }
 
 export async function runStep(context: StepContext, step: StepSpec): Promise<StepOutcome> {
@@ -76,11 +71,6 @@ export async function runStep(context: StepContext, step: StepSpec): Promise<Ste
       allowedHosts: event.allowedHosts,
       maxOutputBytes: MAX_STEP_OUTPUT_BYTES,
     }),
-    env: {
-      FERRIS: context.exports.SandboxBridge({
-        props: { packageId: event.packageId, executionId: event.executionId, position: step.position },
-      }),
-    },
     globalOutbound:
       event.allowedHosts.length > 0 ? context.exports.OutboundGate({ props: { allowedHosts: event.allowedHosts } }) : null,
     // Cloudflare enforces these; local workerd does not, which is why the guard exists.
@@ -96,7 +86,7 @@ export async function runStep(context: StepContext, step: StepSpec): Promise<Ste
   };
 
   const started = Date.now();
-  const running = entrypoint.run(input);
+  const running = entrypoint.run(input, context.capability);
   let raw: unknown;
   try {
     raw = await withTimeout(running, event.timeoutMs + TIMEOUT_GRACE_MS);

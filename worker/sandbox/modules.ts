@@ -135,7 +135,7 @@ const reflectApply = Reflect.apply;
 const stringify = JSON.stringify;
 const NativeError = Error;
 
-export const run = { bridge: null, params: {}, config: {}, package: { id: "", name: "" }, executionId: "" };
+export const run = { capability: null, params: {}, config: {}, package: { id: "", name: "" }, executionId: "" };
 export const output = { lines: [], bytes: 0, truncated: false };
 
 export function formatValue(value) {
@@ -240,12 +240,12 @@ const parseJson = JSON.parse;
 const stringify = JSON.stringify;
 const hasOwn = Object.hasOwn;
 
-// Calls the executor through the bridge; a failure comes back as a message and is thrown here.
+// Calls the executor through the step's capability; a failure comes back as a message and is thrown here.
 async function call(method, ...args) {
-  if (run.bridge === null) {
+  if (run.capability === null) {
     throw new Error("ferris_ef works only while the step runs: call it inside the default-exported function, not at the module's top level.");
   }
-  const result = await run.bridge[method](...args);
+  const result = await run.capability[method](...args);
   if (!result.ok) throw new Error(result.message);
   return result.value;
 }
@@ -351,9 +351,11 @@ async function invoke() {
 }
 
 export default class Runner extends WorkerEntrypoint {
-  async run(input) {
+  // The capability is a stub of the executor's StepCapability for this step. The platform
+  // disposes it when this call returns, so it cannot outlive the step.
+  async run(input, capability) {
     startClock();
-    run.bridge = this.env.FERRIS;
+    run.capability = capability ?? null;
     run.params = input.params;
     run.config = input.config;
     run.package = input.package;
@@ -382,7 +384,7 @@ export default class Runner extends WorkerEntrypoint {
     const ranMs = elapsedMs();
     const timedOut = isExpired();
     expire();
-    run.bridge = null;
+    run.capability = null;
     return { timedOut, elapsedMs: ranMs, error: timedOut ? null : error, output: output.lines, truncated: output.truncated };
   }
 }
