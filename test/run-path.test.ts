@@ -3,7 +3,8 @@
  * is in progress, which the playground polls.
  */
 import { describe, expect, it } from "vitest";
-import { api, createPackage, expectJson } from "./helpers/api";
+import { bearer, insertToken, insertWorkspace } from "./helpers/access";
+import { api, createPackage, expectError, expectJson } from "./helpers/api";
 
 interface ExecutionSnapshot {
   status: string;
@@ -56,5 +57,29 @@ describe("live statuses of a run", () => {
     expect(Date.parse(second!.started_at!)).toBeGreaterThanOrEqual(Date.parse(first!.finished_at!));
     expect(second!.finished_at).not.toBeNull();
     expect(third!.started_at).toBeNull();
+  });
+});
+
+describe("POST /packages/{package}/executions", () => {
+  it("hides another workspace's package", async () => {
+    const pkg = await createPackage({ scripts: [{ name: "a.js", content: sleepingScript(0) }] });
+    const other = await insertToken({ workspaceId: await insertWorkspace(), role: "administrator" });
+
+    // The route uses the row that authorization read, so that read's workspace filter decides.
+    await expectError(await api("POST", `/packages/${pkg.id}/executions?wait=1`, {}, bearer(other.token)), 404, "not_found");
+    const runs = await expectJson<{ executions: unknown[] }>(await api("GET", `/packages/${pkg.id}/executions`), 200);
+    expect(runs.executions).toEqual([]);
+  });
+
+  it("runs with the package's settings", async () => {
+    const pkg = await createPackage({
+      scripts: [{ name: "a.js", content: 'import { context } from "ferris_ef";\nexport default async function main() {\n  console.log(context.config.get("mode"));\n}\n' }],
+      config: { mode: "from-config" },
+    });
+    const execution = await expectJson<{ id: string; status: string }>(await api("POST", `/packages/${pkg.id}/executions?wait=1`, {}), 201);
+    expect(execution.status).toBe("completed");
+
+    const step = await expectJson<{ output: { text: string }[] }>(await api("GET", `/executions/${execution.id}/steps/1`), 200);
+    expect(step.output.map((line) => line.text)).toEqual(["from-config"]);
   });
 });

@@ -28,7 +28,18 @@ export function auditActor(principal: Principal) {
   return { type: principal.kind, id: principal.id, name: principal.name };
 }
 
-export function requires(permission: Permission, target?: Target) {
+/** Column lists that a route may ask `requires` to read with the target's row. */
+const COLUMN_LIST = /^[a-z_]+(, [a-z_]+)*$/;
+
+/**
+ * Builds the middleware. With `columns`, the target's query reads those columns as well, and
+ * the row (with the same workspace filter) is set as `target`, so the route need not read it again.
+ */
+export function requires(permission: Permission, target?: Target, columns?: string) {
+  if (columns !== undefined && (target === undefined || !COLUMN_LIST.test(columns))) {
+    throw new Error(`requires(${permission}): columns need a target and must be a list such as "id, name", not ${JSON.stringify(columns)}.`);
+  }
+
   return createMiddleware<HonoEnv>(async (c, next) => {
     if (permission === "public") return next();
 
@@ -38,10 +49,12 @@ export function requires(permission: Permission, target?: Target) {
     if (target !== undefined) {
       const id = c.req.param(target) ?? "";
       const { what, sql } = TARGET_QUERIES[target];
-      const row = await c.get("db").first<{ project_id: string | null }>(sql, id, principal.workspaceId);
+      const query = columns === undefined ? sql : sql.replace(/^SELECT /, `SELECT ${columns}, `);
+      const row = await c.get("db").first<{ project_id: string | null }>(query, id, principal.workspaceId);
       const visible = row !== null && (row.project_id === null ? principal.role === "administrator" : canSeeProject(principal, row.project_id));
       if (!visible) throw notFound(what, id);
       projectId = row.project_id;
+      if (columns !== undefined) c.set("target", row);
     } else if (isProjectPermission(permission)) {
       throw new Error(`A route that requires ${permission} must name its target.`);
     }

@@ -18,6 +18,8 @@ export interface RequestVariables {
   principal: Principal;
   /** The project that the route's target belongs to, once `requires` has resolved it. */
   projectId: string | null;
+  /** The target's row, for a route that asked `requires` to read columns with it. */
+  target: Record<string, unknown>;
 }
 
 export interface HonoEnv {

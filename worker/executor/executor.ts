@@ -47,6 +47,8 @@ export class Executor extends DurableObject<AppEnv> {
   private active: ActiveRun | null = null;
   private draining: Promise<void> | null = null;
   private readonly waiters = new Map<string, (() => void)[]>();
+  /** The events queued during this life of the object, so that the queue need not read them back. */
+  private readonly events = new Map<string, RunEvent>();
   private auditSeq = 0;
   /** Storage keys and records of the secret reads not yet handed to D1. */
   private keptAudit: { key: string; record: AuditRecord }[] = [];
@@ -60,15 +62,29 @@ export class Executor extends DurableObject<AppEnv> {
 
   /** Queues a run and starts the queue if it is idle. Returns the position in the queue. */
   async enqueue(event: RunEvent): Promise<{ executionId: string; queued: number }> {
-    await this.ctx.storage.put(eventKey(event.executionId), event);
     this.queue.push(event.executionId);
-    await this.ctx.storage.put(QUEUE_KEY, this.queue);
 
-    // The alarm keeps the object alive while the queue drains and restarts the queue after an
-    // eviction. The direct start below avoids waiting for the alarm to fire.
-    await this.ctx.storage.setAlarm(Date.now());
+    // One multi-key put stores the event and the queue together. The alarm keeps the object
+    // alive while the queue drains and restarts the queue after an eviction, and the direct
+    // start below avoids waiting for it to fire. Both writes are issued before either is
+    // awaited, so storage coalesces them into one atomic write.
+    await Promise.all([
+      this.ctx.storage.put({ [eventKey(event.executionId)]: event, [QUEUE_KEY]: this.queue }),
+      this.ctx.storage.setAlarm(Date.now()),
+    ]);
+    this.events.set(event.executionId, event);
     void this.startDrain();
     return { executionId: event.executionId, queued: this.queue.length };
+  }
+
+  /**
+   * Queues a run like `enqueue` and, with `wait`, resolves when it has ended, so that a caller
+   * that waits needs one RPC, not two.
+   */
+  async submit(event: RunEvent, wait: boolean): Promise<{ queued: number; ended: boolean }> {
+    const { queued } = await this.enqueue(event);
+    if (wait) await this.wait(event.executionId);
+    return { queued, ended: wait };
   }
 
   /** Resolves when the execution has ended (at once if it is not queued here). */
@@ -138,7 +154,7 @@ export class Executor extends DurableObject<AppEnv> {
   private async drain(): Promise<void> {
     while (this.queue.length > 0) {
       const executionId = this.queue[0]!;
-      const event = await this.ctx.storage.get<RunEvent>(eventKey(executionId));
+      const event = this.events.get(executionId) ?? (await this.ctx.storage.get<RunEvent>(eventKey(executionId)));
       if (event !== undefined) await this.execute(event);
       await this.dequeue(executionId);
     }
@@ -190,8 +206,9 @@ export class Executor extends DurableObject<AppEnv> {
 
   private async dequeue(executionId: string): Promise<void> {
     this.queue = this.queue.filter((id) => id !== executionId);
-    await this.ctx.storage.delete([eventKey(executionId), RUNNING_KEY]);
-    await this.ctx.storage.put(QUEUE_KEY, this.queue);
+    this.events.delete(executionId);
+    // Issued together, so storage coalesces them into one atomic write.
+    await Promise.all([this.ctx.storage.delete([eventKey(executionId), RUNNING_KEY]), this.ctx.storage.put(QUEUE_KEY, this.queue)]);
     for (const resolve of this.waiters.get(executionId) ?? []) resolve();
     this.waiters.delete(executionId);
   }

@@ -10,6 +10,7 @@ import { decodeCursor, listExecutions, readExecution, readStep } from "../../exe
 import { auditActor } from "../../access/authorize";
 import { RUNNABLE_PACKAGE_COLUMNS, startExecution, type RunnablePackage } from "../../executor/start";
 import { MAX_PARAMS_BYTES } from "../../limits";
+import type { Db } from "../../db";
 import type { HonoEnv } from "../context";
 import { ApiError, notFound } from "../errors";
 import { secureRoute } from "../secure-route";
@@ -104,26 +105,32 @@ const RunRequestSchema = z
 const PackageParams = z.object({ package: z.string().openapi({ param: { name: "package", in: "path" } }) });
 const ExecutionParams = z.object({ execution: z.string().openapi({ param: { name: "execution", in: "path" } }) });
 
-const startRoute = secureRoute("project:run", "package", {
-  method: "post",
-  path: "/packages/{package}/executions",
-  summary: "Run a package",
-  description: "Queues a manual execution. With `wait=1` the response comes when the run has ended.",
-  request: {
-    params: PackageParams,
-    query: z.object({ wait: z.enum(["0", "1"]).optional().openapi({ description: "1 waits for the run to end." }) }),
-    body: { required: false, content: { "application/json": { schema: RunRequestSchema } } },
+const startRoute = secureRoute(
+  "project:run",
+  "package",
+  {
+    method: "post",
+    path: "/packages/{package}/executions",
+    summary: "Run a package",
+    description: "Queues a manual execution. With `wait=1` the response comes when the run has ended.",
+    request: {
+      params: PackageParams,
+      query: z.object({ wait: z.enum(["0", "1"]).optional().openapi({ description: "1 waits for the run to end." }) }),
+      body: { required: false, content: { "application/json": { schema: RunRequestSchema } } },
+    },
+    responses: {
+      201: { description: "The run has ended (wait=1).", content: { "application/json": { schema: ExecutionDetailsSchema } } },
+      202: { description: "The run is queued.", content: { "application/json": { schema: ExecutionDetailsSchema } } },
+      400: errorResponse("The body is not a valid run request."),
+      404: errorResponse("No such package in the workspace."),
+      409: errorResponse("The package is inactive or does not allow manual runs."),
+      413: errorResponse("The parameters are over the size limit."),
+      503: errorResponse("The executor could not take the run."),
+    },
   },
-  responses: {
-    201: { description: "The run has ended (wait=1).", content: { "application/json": { schema: ExecutionDetailsSchema } } },
-    202: { description: "The run is queued.", content: { "application/json": { schema: ExecutionDetailsSchema } } },
-    400: errorResponse("The body is not a valid run request."),
-    404: errorResponse("No such package in the workspace."),
-    409: errorResponse("The package is inactive or does not allow manual runs."),
-    413: errorResponse("The parameters are over the size limit."),
-    503: errorResponse("The executor could not take the run."),
-  },
-});
+  // The route needs the package's runnable columns, so `requires` reads them with its check.
+  { targetColumns: RUNNABLE_PACKAGE_COLUMNS },
+);
 
 const listRoute = secureRoute("project:read", "package", {
   method: "get",
@@ -181,12 +188,8 @@ export function executionRoutes() {
       const params = (body.params ?? {}) as Record<string, JsonValue>;
       checkParamsSize(params);
 
-      const pkg = await db.first<RunnablePackage>(
-        `SELECT ${RUNNABLE_PACKAGE_COLUMNS} FROM packages WHERE id = ? AND workspace_id = ?`,
-        packageId,
-        workspaceId,
-      );
-      if (pkg === null) throw notFound("Package", packageId);
+      // `requires` read the package's row with its workspace filter, so it is not read again.
+      const pkg = c.get("target") as unknown as RunnablePackage;
       if (pkg.active !== 1) {
         throw new ApiError(409, "package_inactive", `Package ${JSON.stringify(pkg.name)} is inactive: set active to true to run it.`);
       }
@@ -204,32 +207,22 @@ export function executionRoutes() {
       });
       const namespace = c.env.EXECUTOR as unknown as DurableObjectNamespace<Executor>;
       const executor = namespace.get(namespace.idFromName(pkg.id));
-      try {
-        await executor.enqueue(event);
-      } catch (error) {
-        console.error(JSON.stringify({ event: "enqueue_failed", requestId: c.get("requestId"), executionId: event.executionId, error: String(error) }));
-        await db.batch([
-          db.prepare(
-            "UPDATE executions SET status = 'failed', failure_reason = 'executor_unavailable', finished_at = ? WHERE id = ? AND workspace_id = ?",
-            new Date().toISOString(),
-            event.executionId,
-            workspaceId,
-          ),
-          db.prepare(
-            "UPDATE steps SET status = 'unprocessed' WHERE execution_id = ? AND workspace_id = ?",
-            event.executionId,
-            workspaceId,
-          ),
-        ]);
-        throw new ApiError(503, "executor_unavailable", `The executor did not accept execution ${event.executionId}: run the package again.`);
-      }
-
       const wait = c.req.valid("query").wait === "1";
-      if (wait) await executor.wait(event.executionId);
+      let ended = false;
+      try {
+        ({ ended } = await executor.submit(event, wait));
+      } catch (error) {
+        console.error(JSON.stringify({ event: "submit_failed", requestId: c.get("requestId"), executionId: event.executionId, error: String(error) }));
+        if (await failUnstarted(db, workspaceId, event.executionId)) {
+          throw new ApiError(503, "executor_unavailable", `The executor did not accept execution ${event.executionId}: run the package again.`);
+        }
+        // The executor had started the run and failed while this request waited. The response
+        // shows the run as far as it got, and the executor (or its recovery after a restart) ends it.
+      }
 
       const execution = await readExecution(db, workspaceId, event.executionId);
       if (execution === null) throw notFound("Execution", event.executionId);
-      return c.json(execution, wait ? 201 : 202);
+      return c.json(execution, ended ? 201 : 202);
     })
     .openapi(listRoute, async (c) => {
       const { limit, cursor } = c.req.valid("query");
@@ -252,6 +245,30 @@ export function executionRoutes() {
       if (step === null) throw notFound("Step", `${executionId}/${position}`);
       return c.json(step, 200);
     });
+}
+
+/**
+ * Marks a run that the executor never started as failed (executor_unavailable) and its steps
+ * unprocessed. Returns false, and changes nothing, when the run has started, because the
+ * executor then holds it and ends it itself.
+ */
+async function failUnstarted(db: Db, workspaceId: string, executionId: string): Promise<boolean> {
+  const [execution] = await db.batch([
+    db.prepare(
+      "UPDATE executions SET status = 'failed', failure_reason = 'executor_unavailable', finished_at = ? " +
+        "WHERE id = ? AND workspace_id = ? AND status = 'pending'",
+      new Date().toISOString(),
+      executionId,
+      workspaceId,
+    ),
+    db.prepare(
+      "UPDATE steps SET status = 'unprocessed' WHERE execution_id = ?1 AND workspace_id = ?2 AND EXISTS " +
+        "(SELECT 1 FROM executions WHERE id = ?1 AND workspace_id = ?2 AND failure_reason = 'executor_unavailable')",
+      executionId,
+      workspaceId,
+    ),
+  ]);
+  return (execution?.meta.changes ?? 0) > 0;
 }
 
 function checkParamsSize(params: Record<string, JsonValue>): void {
