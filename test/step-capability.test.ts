@@ -7,7 +7,7 @@ import { describe, expect, it } from "vitest";
 import { StepCapability, type CallResult, type StepBinding, type StepCalls } from "../worker/executor/capability";
 import type { Executor } from "../worker/executor/executor";
 import { SANDBOX_COMPATIBILITY_DATE } from "../worker/executor/step";
-import { executorOf } from "./executor-fixtures";
+import { executorOf, readRun, seedPackage, startRun } from "./executor-fixtures";
 
 /** Records every call with the binding it arrived with, and serves fixed values. */
 class RecordingCalls implements StepCalls {
@@ -127,5 +127,34 @@ describe("Executor step calls", () => {
       return new StepCapability(calls, { executionId: "exe_none", position: 1 }).getSecret("ANY");
     });
     expect(result).toEqual({ ok: false, message: "This step is no longer running, so it cannot use ferris_ef." });
+  });
+});
+
+describe("secret read audit", () => {
+  it("is in storage while the step runs", async () => {
+    // The script reads a secret, then waits, so the test can look at the executor's storage
+    // after the value reached the script and before the step ends.
+    const source =
+      'import { get_secret } from "ferris_ef";\n' +
+      "export default async function main() {\n" +
+      '  console.log((await get_secret("TOKEN")) === "token-value");\n' +
+      "  await new Promise((resolve) => setTimeout(resolve, 400));\n" +
+      "}\n";
+    const { packageId } = await seedPackage({ scripts: [{ name: "main.js", source }], secrets: { package: { TOKEN: "token-value" } } });
+    const executionId = await startRun(packageId);
+    const stub = executorOf(packageId);
+
+    let kept: unknown[] = [];
+    for (let i = 0; i < 100 && kept.length === 0; i++) {
+      await new Promise((resolve) => setTimeout(resolve, 20));
+      kept = await runInDurableObject(stub, async (_instance: Executor, state) => [...(await state.storage.list({ prefix: "audit:" })).values()]);
+    }
+    expect(kept).toEqual([expect.objectContaining({ action: "secret.read", secretName: "TOKEN", executionId })]);
+
+    await stub.wait(executionId);
+    const run = await readRun(executionId);
+    expect(run.stepResults[0]!.output.map((line) => line.text)).toEqual(["true"]);
+    const left = await runInDurableObject(stub, async (_instance: Executor, state) => (await state.storage.list({ prefix: "audit:" })).size);
+    expect(left).toBe(0);
   });
 });

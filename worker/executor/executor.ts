@@ -182,11 +182,21 @@ export class Executor extends DurableObject<AppEnv> {
     }
   }
 
-  /** Stores a secret read's audit record. Awaiting the put makes it durable before the value leaves the executor. */
-  private async keepAudit(record: AuditRecord): Promise<void> {
+  /**
+   * Stores a secret read's audit record before the value leaves the executor. The put is not
+   * awaited: the output gate delays every message the object sends, the capability's reply with
+   * the value included, until the write is durable, and a failed write resets the object and
+   * discards those messages (Cloudflare's Durable Objects Storage API, put() and its
+   * allowUnconfirmed option, which this code leaves off).
+   * NOTE: no test shows a failed write holding back the value, because local storage does not fail.
+   */
+  private keepAudit(record: AuditRecord): Promise<void> {
     const key = auditKey(++this.auditSeq);
-    await this.ctx.storage.put(key, record);
+    this.ctx.storage.put(key, record).catch((error: unknown) => {
+      console.error(JSON.stringify({ event: "audit_keep_failed", executionId: record.executionId, key, error: String(error) }));
+    });
     this.keptAudit.push({ key, record });
+    return Promise.resolve();
   }
 
   private takeAudit(): AuditRecord[] {
