@@ -71,6 +71,25 @@ describe("POST /packages/{package}/executions", () => {
     expect(runs.executions).toEqual([]);
   });
 
+  it("returns with wait=1 what a later read returns", async () => {
+    const pkg = await createPackage({
+      scripts: [
+        { name: "a.js", content: sleepingScript(0) },
+        { name: "b.js", content: sleepingScript(0, 'throw new Error("b failed");') },
+        { name: "c.js", content: sleepingScript(0) },
+      ],
+    });
+    const waited = await expectJson<ExecutionSnapshot & { id: string; d1_queries: number }>(
+      await api("POST", `/packages/${pkg.id}/executions?wait=1`, {}),
+      201,
+    );
+    expect(describeSnapshot(waited)).toBe("failed completed failed unprocessed");
+
+    // The executor read the execution back in its last batch, so the body is the stored row.
+    const read = await expectJson(await api("GET", `/executions/${waited.id}`), 200);
+    expect(waited).toEqual(read);
+  });
+
   it("runs with the package's settings", async () => {
     const pkg = await createPackage({
       scripts: [{ name: "a.js", content: 'import { context } from "ferris_ef";\nexport default async function main() {\n  console.log(context.config.get("mode"));\n}\n' }],

@@ -16,6 +16,7 @@ import { PlatformKeyError } from "../crypto/envelope";
 import { Db } from "../db";
 import type { AppEnv } from "../env";
 import type { RunEvent } from "./event";
+import type { ExecutionDetails } from "./records";
 import {
   createActiveRun,
   executionFinished,
@@ -46,7 +47,8 @@ export class Executor extends DurableObject<AppEnv> {
   private queue: string[] = [];
   private active: ActiveRun | null = null;
   private draining: Promise<void> | null = null;
-  private readonly waiters = new Map<string, (() => void)[]>();
+  /** Callers waiting for an execution's end, given the execution when the run read it back. */
+  private readonly waiters = new Map<string, ((execution: ExecutionDetails | null) => void)[]>();
   /** The events queued during this life of the object, so that the queue need not read them back. */
   private readonly events = new Map<string, RunEvent>();
   private auditSeq = 0;
@@ -79,18 +81,22 @@ export class Executor extends DurableObject<AppEnv> {
 
   /**
    * Queues a run like `enqueue` and, with `wait`, resolves when it has ended, so that a caller
-   * that waits needs one RPC, not two.
+   * that waits needs one RPC, not two. `execution` is the ended execution as the run's last
+   * batch read it, or null when the caller does not wait or the run did not read it back.
    */
-  async submit(event: RunEvent, wait: boolean): Promise<{ queued: number; ended: boolean }> {
+  async submit(event: RunEvent, wait: boolean): Promise<{ queued: number; ended: boolean; execution: ExecutionDetails | null }> {
     const { queued } = await this.enqueue(event);
-    if (wait) await this.wait(event.executionId);
-    return { queued, ended: wait };
+    const execution = wait ? await this.wait(event.executionId) : null;
+    return { queued, ended: wait, execution };
   }
 
-  /** Resolves when the execution has ended (at once if it is not queued here). */
-  async wait(executionId: string): Promise<void> {
-    if (!this.queue.includes(executionId)) return;
-    await new Promise<void>((resolve) => {
+  /**
+   * Resolves when the execution has ended (at once, with null, if it is not queued here), with
+   * the execution as the run's last batch read it, or null when the run did not read it back.
+   */
+  async wait(executionId: string): Promise<ExecutionDetails | null> {
+    if (!this.queue.includes(executionId)) return null;
+    return new Promise<ExecutionDetails | null>((resolve) => {
       const list = this.waiters.get(executionId) ?? [];
       list.push(resolve);
       this.waiters.set(executionId, list);
@@ -155,12 +161,12 @@ export class Executor extends DurableObject<AppEnv> {
     while (this.queue.length > 0) {
       const executionId = this.queue[0]!;
       const event = this.events.get(executionId) ?? (await this.ctx.storage.get<RunEvent>(eventKey(executionId)));
-      if (event !== undefined) await this.execute(event);
-      await this.dequeue(executionId);
+      const execution = event === undefined ? null : await this.execute(event);
+      await this.dequeue(executionId, execution);
     }
   }
 
-  private async execute(event: RunEvent): Promise<void> {
+  private async execute(event: RunEvent): Promise<ExecutionDetails | null> {
     const run = createActiveRun(this.env, event, (record) => this.keepAudit(record));
     this.active = run;
     this.keptAudit = [];
@@ -168,15 +174,17 @@ export class Executor extends DurableObject<AppEnv> {
     const marker: RunningMarker = { executionId: event.executionId, position: null };
     try {
       await this.ctx.storage.put(RUNNING_KEY, marker);
-      await runExecution(this.env, this.ctx.exports as unknown as SandboxExports, run, {
+      return await runExecution(this.env, this.ctx.exports as unknown as SandboxExports, run, {
         beforeStep: (position) => this.ctx.storage.put(RUNNING_KEY, { ...marker, position }),
         stepCalls: this.stepCalls,
         takeAudit: () => this.takeAudit(),
         auditWritten: () => this.dropSentAudit(),
+        resultWanted: () => this.waiters.has(event.executionId),
       });
     } catch (error) {
       // D1 failed mid-run. The execution stays as far as it got; the log has the cause.
       console.error(JSON.stringify({ event: "execution_crashed", executionId: event.executionId, error: String(error) }));
+      return null;
     } finally {
       this.active = null;
     }
@@ -184,9 +192,9 @@ export class Executor extends DurableObject<AppEnv> {
 
   /**
    * Stores a secret read's audit record before the value leaves the executor. The put is not
-   * awaited: the output gate delays every message the object sends, the capability's reply with
-   * the value included, until the write is durable, and a failed write resets the object and
-   * discards those messages (Cloudflare's Durable Objects Storage API, put() and its
+   * awaited, because the output gate delays every message the object sends, the capability's
+   * reply with the value included, until the write is durable. A failed write resets the object
+   * and discards those messages (Cloudflare's Durable Objects Storage API: put() and its
    * allowUnconfirmed option, which this code leaves off).
    * NOTE: no test shows a failed write holding back the value, because local storage does not fail.
    */
@@ -214,12 +222,12 @@ export class Executor extends DurableObject<AppEnv> {
     for (let start = 0; start < keys.length; start += 128) void this.ctx.storage.delete(keys.slice(start, start + 128));
   }
 
-  private async dequeue(executionId: string): Promise<void> {
+  private async dequeue(executionId: string, execution: ExecutionDetails | null = null): Promise<void> {
     this.queue = this.queue.filter((id) => id !== executionId);
     this.events.delete(executionId);
     // Issued together, so storage coalesces them into one atomic write.
     await Promise.all([this.ctx.storage.delete([eventKey(executionId), RUNNING_KEY]), this.ctx.storage.put(QUEUE_KEY, this.queue)]);
-    for (const resolve of this.waiters.get(executionId) ?? []) resolve();
+    for (const resolve of this.waiters.get(executionId) ?? []) resolve(execution);
     this.waiters.delete(executionId);
   }
 

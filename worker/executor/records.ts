@@ -62,14 +62,24 @@ function durationMs(startedAt: string | null, finishedAt: string | null): number
 
 /** Returns the execution with its steps summary, or null when it is not in the workspace. */
 export async function readExecution(db: Db, workspaceId: string, executionId: string) {
-  const [executions, steps] = await db.batch([
+  return executionFromResults(await db.batch(executionQueries(db, workspaceId, executionId)));
+}
+
+/** Builds the two reads of an execution and its steps, for `executionFromResults`. */
+export function executionQueries(db: Db, workspaceId: string, executionId: string): D1PreparedStatement[] {
+  return [
     db.prepare(`SELECT ${EXECUTION_COLUMNS} FROM executions WHERE id = ? AND workspace_id = ?`, executionId, workspaceId),
     db.prepare(
       "SELECT position, file_name, status, started_at, finished_at FROM steps WHERE execution_id = ? AND workspace_id = ? ORDER BY position",
       executionId,
       workspaceId,
     ),
-  ]);
+  ];
+}
+
+/** Builds the execution with its steps summary from the results of `executionQueries`. */
+export function executionFromResults(results: D1Result[]) {
+  const [executions, steps] = results;
   const row = executions!.results[0] as ExecutionRow | undefined;
   if (row === undefined) return null;
   const stepRows = steps!.results as Pick<StepRow, "position" | "file_name" | "status" | "started_at" | "finished_at">[];
@@ -84,6 +94,8 @@ export async function readExecution(db: Db, workspaceId: string, executionId: st
     })),
   };
 }
+
+export type ExecutionDetails = NonNullable<ReturnType<typeof executionFromResults>>;
 
 export type StepStatus = "pending" | "in_progress" | "completed" | "failed" | "unprocessed";
 

@@ -9,6 +9,7 @@ import { Db } from "../db";
 import { now } from "../ids";
 import type { AppEnv } from "../env";
 import type { RunEvent } from "./event";
+import { executionFromResults, executionQueries, type ExecutionDetails } from "./records";
 import { StepCapability, type StepCalls } from "./capability";
 import { runStep, type SandboxExports, type StepFailureReason, type StepOutcome } from "./step";
 import { RunSecrets, type ReadRecorder } from "./vault";
@@ -34,6 +35,8 @@ export interface RunHooks {
   takeAudit(): AuditRecord[];
   /** Called once the records that `takeAudit` returned are in D1, so the executor can drop its copies. */
   auditWritten(): void;
+  /** Whether a caller waits for the run's end, so the last batch should read the execution back. */
+  resultWanted(): boolean;
 }
 
 export type ExecutionFailureReason = "step_failed" | "timeout" | "integrity" | "interrupted";
@@ -59,7 +62,7 @@ export async function runExecution(
   exports: SandboxExports,
   run: ActiveRun,
   hooks: RunHooks,
-): Promise<"completed" | "failed"> {
+): Promise<ExecutionDetails | null> {
   const { event, db } = run;
   let carried: D1PreparedStatement[] = [executionStarted(db, event)];
 
@@ -90,9 +93,14 @@ export async function runExecution(
   }
 
   if (failure !== null) carried.push(remainingUnprocessed(db, event));
-  await db.batch(executionFinished(db, event, failure, carried));
+  const finish = executionFinished(db, event, failure, carried);
+
+  // For a waiting caller, the same batch reads the finished execution back. These reads serve
+  // the response, as the API's own read did, so the stored d1_queries does not count them.
+  const reads = hooks.resultWanted() ? executionQueries(db, event.workspaceId, event.executionId) : [];
+  const results = await db.batch([...finish, ...reads]);
   hooks.auditWritten();
-  return failure === null ? "completed" : "failed";
+  return reads.length === 0 ? null : executionFromResults(results.slice(finish.length));
 }
 
 function executionStarted(db: Db, event: Pick<RunEvent, "executionId" | "workspaceId">): D1PreparedStatement {

@@ -6,7 +6,7 @@
 import { OpenAPIHono, z } from "@hono/zod-openapi";
 import type { JsonValue } from "../../executor/event";
 import type { Executor } from "../../executor/executor";
-import { decodeCursor, listExecutions, readExecution, readStep } from "../../executor/records";
+import { decodeCursor, listExecutions, readExecution, readStep, type ExecutionDetails } from "../../executor/records";
 import { auditActor } from "../../access/authorize";
 import { RUNNABLE_PACKAGE_COLUMNS, startExecution, type RunnablePackage } from "../../executor/start";
 import { MAX_PARAMS_BYTES } from "../../limits";
@@ -209,8 +209,9 @@ export function executionRoutes() {
       const executor = namespace.get(namespace.idFromName(pkg.id));
       const wait = c.req.valid("query").wait === "1";
       let ended = false;
+      let execution: ExecutionDetails | null = null;
       try {
-        ({ ended } = await executor.submit(event, wait));
+        ({ ended, execution } = await executor.submit(event, wait));
       } catch (error) {
         console.error(JSON.stringify({ event: "submit_failed", requestId: c.get("requestId"), executionId: event.executionId, error: String(error) }));
         if (await failUnstarted(db, workspaceId, event.executionId)) {
@@ -220,7 +221,9 @@ export function executionRoutes() {
         // shows the run as far as it got, and the executor (or its recovery after a restart) ends it.
       }
 
-      const execution = await readExecution(db, workspaceId, event.executionId);
+      // A run that a caller waits for reads itself back in its last batch, so only a run that
+      // did not (no wait, or an interrupted run) is read here.
+      execution ??= await readExecution(db, workspaceId, event.executionId);
       if (execution === null) throw notFound("Execution", event.executionId);
       return c.json(execution, ended ? 201 : 202);
     })
@@ -250,7 +253,7 @@ export function executionRoutes() {
 /**
  * Marks a run that the executor never started as failed (executor_unavailable) and its steps
  * unprocessed. Returns false, and changes nothing, when the run has started, because the
- * executor then holds it and ends it itself.
+ * executor then owns it and ends it itself.
  */
 async function failUnstarted(db: Db, workspaceId: string, executionId: string): Promise<boolean> {
   const [execution] = await db.batch([
