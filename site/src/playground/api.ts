@@ -155,6 +155,11 @@ export interface Session {
 
 export const isFinished = (status: RunStatus) => status === "completed" || status === "failed";
 
+/** Formats a status in words, as the playground shows it: `in_progress` becomes "in progress". */
+export function statusLabel(status: string): string {
+  return status.replaceAll("_", " ");
+}
+
 /** One record of the audit trail (GET /api/audit). A record names a secret but never contains its value. */
 export interface AuditEvent {
   seq: number;

@@ -2,10 +2,24 @@
  * Execution details: status, trigger and times, the "List Steps" tab, and each step's
  * results (masked output, error, provenance).
  */
-import { call, isFinished, type Execution, type StepResult, type StepSummary } from "../api";
-import { act, errorBox, formatDuration, formatTime, h, showError, table, text } from "../dom";
+import { call, isFinished, statusLabel, type Execution, type StepResult, type StepSummary } from "../api";
+import { act, errorBox, formatDuration, formatTime, h, table, text } from "../dom";
+import { poll } from "../poll";
 
-const POLL_INTERVAL_MS = 1000;
+/** Formats a step's error for its box: the message first, then the stack when the sandbox recorded one. */
+export function errorText(error: { message: string; stack?: string }): string {
+  const stack = error.stack?.trim() ?? "";
+  if (stack === "" || stack === error.message.trim()) return error.message;
+  // A V8 stack may begin with the message itself, so the message is not repeated.
+  return stack.startsWith(error.message) ? stack : `${error.message}\n${error.stack}`;
+}
+
+function outputView(step: StepResult, lines: Node[][]): HTMLElement {
+  if (lines.length > 0) return table(["Stream", "Time", "Text"], lines, "step-output");
+  if (step.status === "unprocessed") return h("p", { "data-testid": "step-not-run" }, "This step did not run, because an earlier step failed.");
+  if (step.status === "pending") return h("p", { "data-testid": "step-not-run" }, "This step has not started yet.");
+  return h("p", {}, "No output.");
+}
 
 function resultsView(step: StepResult): HTMLElement {
   const lines = step.output.map((line) => [h("span", { "data-testid": "output-stream" }, line.stream), text(formatTime(line.time)), h("code", { "data-testid": "output-text" }, line.text)]);
@@ -17,9 +31,9 @@ function resultsView(step: StepResult): HTMLElement {
     h("h4", {}, `Step ${step.position}: ${step.file_name}`),
     step.failure_reason ? h("p", {}, `Failure reason: ${step.failure_reason}`) : null,
     h("h5", {}, "Output"),
-    lines.length === 0 ? h("p", {}, "No output.") : table(["Stream", "Time", "Text"], lines, "step-output"),
+    outputView(step, lines),
     step.output_truncated ? h("p", { "data-testid": "output-truncated" }, "The output was cut at the step output limit.") : null,
-    step.error ? h("div", { "data-testid": "step-error" }, h("h5", {}, "Error"), h("pre", { class: "pg-source" }, step.error.stack || step.error.message)) : null,
+    step.error ? h("div", { "data-testid": "step-error" }, h("h5", {}, "Error"), h("pre", { class: "pg-source pg-error-text" }, errorText(step.error))) : null,
     h("h5", {}, "Provenance"),
     provenance.length === 0 ? h("p", {}, "The step read and wrote no secrets.") : table(["Secret", "Scope", "Action"], provenance, "step-provenance"),
   );
@@ -36,7 +50,7 @@ function stepsView(executionId: string, steps: StepSummary[]): HTMLElement {
         results.replaceChildren(resultsView(result));
       }),
     );
-    return [text(String(step.position)), h("span", { "data-testid": "step-file" }, step.file_name), h("span", { "data-testid": "step-status" }, step.status), text(formatDuration(step.started_at, step.finished_at)), show];
+    return [text(String(step.position)), h("span", { "data-testid": "step-file" }, step.file_name), h("span", { class: `pg-status-${step.status}`, "data-testid": "step-status", "data-status": step.status }, statusLabel(step.status)), text(formatDuration(step.started_at, step.finished_at)), show];
   });
   return h("div", {}, table(["#", "File", "Status", "Duration", ""], rows, "steps-table"), error, results);
 }
@@ -46,6 +60,8 @@ export function executionScreen(executionId: string, signal: AbortSignal): HTMLE
   const summary = h("dl", { class: "pg-summary", "data-testid": "execution-summary" });
   const stepsSlot = h("div", {});
   const listSteps = h("button", { type: "button", "data-testid": "tab-steps" }, "List Steps");
+  // The link goes to the package list until the execution is read, then to this package's runs.
+  const back = h("a", { href: "#/packages", "data-testid": "execution-back" }, "← Packages");
   let latest: Execution | null = null;
   let stepsOpen = false;
   let renderedSteps = "";
@@ -54,13 +70,15 @@ export function executionScreen(executionId: string, signal: AbortSignal): HTMLE
     return [h("dt", {}, label), h("dd", { "data-testid": testId }, value)];
   }
 
-  async function refresh(): Promise<void> {
-    if (signal.aborted) return;
+  /** Reads the execution and redraws it. Returns whether it is still running. */
+  async function refresh(): Promise<boolean> {
     const execution = await call<Execution>("GET", `/executions/${encodeURIComponent(executionId)}`);
-    if (signal.aborted) return;
+    if (signal.aborted) return false;
     latest = execution;
+    back.href = `#/package/${encodeURIComponent(execution.package_id)}/executions`;
+    back.textContent = `← Executions of ${execution.package_name ?? execution.package_id}`;
     summary.replaceChildren(
-      ...field("Status", execution.status, "execution-status-detail"),
+      ...field("Status", statusLabel(execution.status), "execution-status-detail"),
       ...field("Package", execution.package_name ?? execution.package_id, "execution-package"),
       ...field("Trigger", execution.trigger, "execution-trigger"),
       ...field("Created", formatTime(execution.created_at), "execution-created"),
@@ -75,7 +93,7 @@ export function executionScreen(executionId: string, signal: AbortSignal): HTMLE
       renderedSteps = signature;
       stepsSlot.replaceChildren(stepsView(executionId, execution.steps ?? []));
     }
-    if (!isFinished(execution.status)) setTimeout(() => refresh().catch((failure: unknown) => showError(error, failure)), POLL_INTERVAL_MS);
+    return !isFinished(execution.status);
   }
 
   listSteps.addEventListener("click", () => {
@@ -85,7 +103,6 @@ export function executionScreen(executionId: string, signal: AbortSignal): HTMLE
     stepsSlot.replaceChildren(stepsView(executionId, latest?.steps ?? []));
   });
 
-  refresh().catch((failure: unknown) => showError(error, failure));
-  const back = h("a", { href: "#/packages" }, "← Packages");
+  poll(refresh, { signal, errorTarget: error });
   return h("section", { "data-testid": "screen-execution" }, back, h("h2", {}, `Execution ${executionId}`), error, summary, h("nav", { class: "pg-tabs" }, listSteps), stepsSlot);
 }

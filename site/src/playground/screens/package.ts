@@ -2,16 +2,23 @@
  * Package details (scripts, secret names, Run) and its "List Package Executions" tab, which
  * polls until every execution has ended.
  */
-import { call, callText, isFinished, type Execution, type PackageDetails } from "../api";
+import { call, callText, isFinished, statusLabel, type Execution, type PackageDetails } from "../api";
 import { act, errorBox, formatDuration, formatTime, h, showError, table, text } from "../dom";
+import { poll } from "../poll";
 
-const POLL_INTERVAL_MS = 1000;
-
-function progressOf(execution: Execution): string {
+/** Formats the Progress column: completed steps of all steps, and which step runs or failed. */
+export function progressOf(execution: Execution): string {
   const steps = execution.steps ?? [];
-  if (steps.length === 0) return execution.status.replace("_", " ");
-  const done = steps.filter((step) => step.status !== "pending" && step.status !== "in_progress").length;
-  return `${done}/${steps.length} steps`;
+  if (steps.length === 0) return statusLabel(execution.status);
+
+  const count = `${steps.filter((step) => step.status === "completed").length}/${steps.length} steps`;
+  const running = steps.find((step) => step.status === "in_progress");
+  const failed = steps.find((step) => step.status === "failed");
+  if (execution.status === "completed") return count;
+  if (failed) return `${count}, failed at step ${failed.position}`;
+  if (execution.status === "failed") return `${count}, failed (${execution.failure_reason ?? "no reason recorded"})`;
+  if (running) return `${count}, step ${running.position} running`;
+  return `${count}, queued`;
 }
 
 function detailsTab(details: PackageDetails, onRun: () => void): HTMLElement {
@@ -73,17 +80,27 @@ function detailsTab(details: PackageDetails, onRun: () => void): HTMLElement {
 function executionsTab(packageId: string, signal: AbortSignal): HTMLElement {
   const error = errorBox("executions-error");
   const list = h("div", {});
+  // A finished execution no longer changes, so its details are read once.
+  const finished = new Map<string, Execution>();
 
-  async function refresh(): Promise<void> {
-    if (signal.aborted) return;
+  /** Reads an execution with its steps, which the list does not carry. */
+  async function detailsOf(execution: Execution): Promise<Execution> {
+    const known = finished.get(execution.id);
+    if (known) return known;
+    const details = await call<Execution>("GET", `/executions/${encodeURIComponent(execution.id)}`);
+    if (isFinished(details.status)) finished.set(details.id, details);
+    return details;
+  }
+
+  /** Redraws the list. Returns whether an execution is still pending or running. */
+  async function refresh(): Promise<boolean> {
     const { executions } = await call<{ executions: Execution[] }>("GET", `/packages/${encodeURIComponent(packageId)}/executions?limit=20`);
-    // The list may carry no step summaries, so unfinished executions are read one by one for progress.
-    const detailed = await Promise.all(executions.map((execution) => (isFinished(execution.status) || execution.steps ? execution : call<Execution>("GET", `/executions/${encodeURIComponent(execution.id)}`))));
-    if (signal.aborted) return;
+    const detailed = await Promise.all(executions.map(detailsOf));
+    if (signal.aborted) return false;
 
     const rows = detailed.map((execution) => [
       h("a", { href: `#/execution/${encodeURIComponent(execution.id)}`, "data-testid": "open-execution" }, execution.id),
-      h("span", { class: `pg-status-${execution.status}`, "data-testid": "execution-status" }, execution.status),
+      h("span", { class: `pg-status-${execution.status}`, "data-testid": "execution-status" }, statusLabel(execution.status)),
       h("span", { "data-testid": "execution-progress" }, progressOf(execution)),
       text(formatTime(execution.created_at)),
       text(formatDuration(execution.started_at, execution.finished_at)),
@@ -94,13 +111,10 @@ function executionsTab(packageId: string, signal: AbortSignal): HTMLElement {
       row.setAttribute("data-status", detailed[index]?.status ?? "");
     });
     list.replaceChildren(view);
-
-    if (detailed.some((execution) => !isFinished(execution.status))) {
-      setTimeout(() => refresh().catch((failure: unknown) => showError(error, failure)), POLL_INTERVAL_MS);
-    }
+    return detailed.some((execution) => !isFinished(execution.status));
   }
 
-  refresh().catch((failure: unknown) => showError(error, failure));
+  poll(refresh, { signal, errorTarget: error });
   return h("div", { "data-testid": "package-executions" }, error, list);
 }
 
