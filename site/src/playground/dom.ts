@@ -21,6 +21,22 @@ export function h<K extends keyof HTMLElementTagNameMap>(
   return element;
 }
 
+const SVG_NS = "http://www.w3.org/2000/svg";
+
+/** Creates a magnifier icon as inline SVG, which shows without an emoji font. It is hidden from assistive technology, because its link carries the text label. */
+export function magnifierIcon(): SVGSVGElement {
+  const svg = document.createElementNS(SVG_NS, "svg");
+  for (const [name, value] of Object.entries({ viewBox: "0 0 16 16", width: "16", height: "16", "aria-hidden": "true", focusable: "false", class: "pg-icon-svg" })) {
+    svg.setAttribute(name, value);
+  }
+  const lens = document.createElementNS(SVG_NS, "circle");
+  for (const [name, value] of Object.entries({ cx: "6.5", cy: "6.5", r: "4.5", fill: "none", stroke: "currentColor", "stroke-width": "2" })) lens.setAttribute(name, value);
+  const handle = document.createElementNS(SVG_NS, "path");
+  for (const [name, value] of Object.entries({ d: "M10 10l4.5 4.5", stroke: "currentColor", "stroke-width": "2", "stroke-linecap": "round" })) handle.setAttribute(name, value);
+  svg.append(lens, handle);
+  return svg;
+}
+
 export function byId<T extends HTMLElement = HTMLElement>(id: string): T {
   const element = document.getElementById(id);
   if (element === null) throw new Error(`The playground page has no element #${id}.`);
@@ -75,7 +91,8 @@ export function table(headers: string[], rows: Node[][], testId: string): HTMLTa
     "table",
     { class: "pg-table", "data-testid": testId },
     h("thead", {}, h("tr", {}, ...headers.map((header) => h("th", {}, header)))),
-    h("tbody", {}, ...rows.map((cells) => h("tr", {}, ...cells.map((cell) => h("td", {}, cell))))),
+    // Each cell names its column, which the narrow-screen layout shows in place of the header row.
+    h("tbody", {}, ...rows.map((cells) => h("tr", {}, ...cells.map((cell, index) => h("td", { "data-label": headers[index] || undefined }, cell))))),
   );
 }
 

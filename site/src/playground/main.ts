@@ -16,8 +16,20 @@ const DEFAULT_PROJECT_NAME = "playground";
 const view = byId("pg-view");
 const sessionInfo = byId("pg-session");
 const startError = byId("pg-start-error");
-const exampleId = new URLSearchParams(location.search).get("example");
+/** The example whose secrets the Projects and Vault pages fill in: from ?example=, or the last one loaded. */
+let exampleId = new URLSearchParams(location.search).get("example");
 let screenController = new AbortController();
+
+/** The nav link that each screen belongs to, by the first part of the hash. */
+const NAV_SECTIONS: Record<string, string> = {
+  packages: "packages",
+  package: "packages",
+  execution: "packages",
+  projects: "projects",
+  project: "projects",
+  vault: "vault",
+  audit: "audit",
+};
 
 function navigate(hash: string): void {
   if (location.hash === hash) render();
@@ -53,11 +65,12 @@ function render(): void {
       screen = auditScreen(new URLSearchParams(query));
       break;
     default:
-      screen = packagesScreen(exampleId, navigate);
+      screen = packagesScreen(exampleId, { navigate, exampleLoaded: (id) => (exampleId = id) });
   }
 
+  const section = NAV_SECTIONS[parts[0] ?? ""] ?? "packages";
   for (const link of document.querySelectorAll<HTMLAnchorElement>("[data-nav]")) {
-    link.classList.toggle("active", link.dataset.nav === (parts[0] === "project" ? "projects" : parts[0] || "packages"));
+    link.classList.toggle("active", link.dataset.nav === section);
   }
   view.replaceChildren(screen);
 }

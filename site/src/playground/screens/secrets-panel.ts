@@ -23,9 +23,25 @@ export function secretsPanel(basePath: string, scopeLabel: string, initialJson =
   const listError = errorBox("secrets-list-error");
   const list = h("div", { "data-testid": "secrets-list" });
 
+  // A chosen file is uploaded as its raw bytes, so the API's UTF-8 check applies to it. The
+  // text area shows the browser's decoding of it, which may differ (invalid bytes become U+FFFD),
+  // and editing the text area discards the file and uploads the text instead.
+  let chosenFile: File | null = null;
   fileInput.addEventListener("change", () => {
-    const file = fileInput.files?.[0];
-    if (file) void file.text().then((content) => (textarea.value = content));
+    chosenFile = fileInput.files?.[0] ?? null;
+    status.textContent = "";
+    if (chosenFile === null) return;
+    const file = chosenFile;
+    void file.text().then((content) => {
+      if (chosenFile === file) textarea.value = content;
+    });
+    status.textContent = `Upload sends ${file.name} as it is (${file.size} bytes).`;
+  });
+  textarea.addEventListener("input", () => {
+    if (chosenFile === null) return;
+    chosenFile = null;
+    fileInput.value = "";
+    status.textContent = "";
   });
 
   async function refresh(): Promise<void> {
@@ -49,7 +65,8 @@ export function secretsPanel(basePath: string, scopeLabel: string, initialJson =
   uploadButton.addEventListener("click", () =>
     act(uploadButton, uploadError, async () => {
       status.textContent = "";
-      const result = await call<{ written?: number }>("PUT", basePath, textarea.value);
+      const body = chosenFile === null ? textarea.value : new Blob([chosenFile], { type: "application/json" });
+      const result = await call<{ written?: number }>("PUT", basePath, body);
       status.textContent = `Saved ${result?.written ?? "the"} secret${result?.written === 1 ? "" : "s"}.`;
       await refresh();
     }),
