@@ -1,10 +1,11 @@
 import { existsSync, readFileSync } from "node:fs";
 import { describe, expect, it } from "vitest";
 import * as limits from "../../worker/limits";
-import { docComments, formatLimit } from "../../site/src/lib/limits";
+import { docComments, formatLimit, limitRows } from "../../site/src/lib/limits";
 
 // The global setup has built site/dist from the current sources before this file runs.
 const limitsPage = readFileSync("site/dist/limits/index.html", "utf8");
+const limitsSource = readFileSync("worker/limits.ts", "utf8");
 
 describe("formatLimit", () => {
   it.each([
@@ -28,10 +29,40 @@ describe("docComments", () => {
     expect(comments.get("A")).toBe("First line second line.");
     expect(comments.has("B")).toBe(false);
   });
+
+  it("skips a file header and code above a constant", () => {
+    const source = "/**\n * Header.\n */\nconst KiB = 1024;\n/** The body, in bytes. */\nexport const A = KiB;\n";
+    expect(docComments(source).get("A")).toBe("The body, in bytes.");
+  });
+});
+
+describe("limitRows", () => {
+  it("rejects a constant without a doc comment", () => {
+    expect(() => limitRows({ A: 1 }, "export const A = 1;\n")).toThrow(/A has no doc comment/);
+  });
+
+  // Each description states its unit in words; the Value column formats the number.
+  const unitWords: [RegExp, string][] = [
+    [/_BYTES$/, "bytes"],
+    [/_MS$/, "milliseconds"],
+    [/_LENGTH$/, "characters"],
+  ];
+  it.each(limitRows(limits, limitsSource).map((row) => [row.name, row.description] as const))("describes %s", (name, description) => {
+    expect(description).not.toMatch(/\bconst\b|\/\*|\*\/|=/);
+    expect(description.length).toBeGreaterThan(name.length / 2 + 10);
+    for (const [suffix, word] of unitWords) {
+      if (suffix.test(name)) expect(description).toContain(word);
+    }
+  });
 });
 
 describe("Limits page", () => {
   const numeric = Object.entries(limits).filter((entry): entry is [string, number] => typeof entry[1] === "number");
+
+  it("shows no source code in a row", () => {
+    expect(limitsPage).not.toContain("const KiB");
+    expect(limitsPage).not.toContain("Every limit of the product");
+  });
 
   it("lists every numeric limit", () => {
     expect(numeric.length).toBeGreaterThan(10);
@@ -45,6 +76,18 @@ describe("guide pages", () => {
   it.each(["quick-start", "packages", "secrets"])("%s links an example to the playground", (page) => {
     const html = readFileSync(`site/dist/${page}/index.html`, "utf8");
     expect(html).toMatch(/href="\/playground\/\?example=[a-z_]+"/);
+  });
+
+  it("quick start follows PORT as the README does", () => {
+    const html = readFileSync("site/dist/quick-start/index.html", "utf8");
+    expect(html).toContain("${PORT:-8787}");
+    expect(html).not.toContain("API=http://localhost:8787/api");
+  });
+
+  it("packages page documents step failure reasons", () => {
+    const html = readFileSync("site/dist/packages/index.html", "utf8");
+    for (const reason of ["error", "timeout", "integrity", "interrupted", "step_failed"]) expect(html, reason).toContain(`<code dir="auto">${reason}</code>`);
+    expect(html).toContain("replaced by the built-in value");
   });
 
   it("overview shows the flow diagram", () => {

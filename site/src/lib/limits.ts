@@ -27,10 +27,14 @@ export function formatLimit(name: string, value: number): string {
   return value.toLocaleString("en-US");
 }
 
-/** Maps each exported constant's name to the text of the doc comment directly above it. */
+/**
+ * Maps each exported constant's name to the text of the doc comment directly above it. A
+ * comment body cannot contain its closing marker, so a file header or a comment above other
+ * code never joins the next constant's comment.
+ */
 export function docComments(source: string): Map<string, string> {
   const comments = new Map<string, string>();
-  const pattern = /\/\*\*([\s\S]*?)\*\/\s*export const (\w+)/g;
+  const pattern = /\/\*\*((?:(?!\*\/)[\s\S])*)\*\/\s*export const (\w+)/g;
   for (const match of source.matchAll(pattern)) {
     const text = (match[1] ?? "")
       .split("\n")
@@ -42,13 +46,11 @@ export function docComments(source: string): Map<string, string> {
   return comments;
 }
 
-/** Turns a constant's name into words, for constants without a doc comment. */
-function describeName(name: string): string {
-  const words = name.toLowerCase().replace(/_(bytes|ms)$/, "").split("_").join(" ");
-  return words.charAt(0).toUpperCase() + words.slice(1) + ".";
-}
-
-/** Lists every numeric export of the limits module, in source order. */
+/**
+ * Lists every numeric export of the limits module, in source order. Raises an error for a
+ * constant without a doc comment, so the build fails instead of publishing a row that only
+ * restates the name.
+ */
 export function limitRows(module: Record<string, unknown>, source: string): LimitRow[] {
   const comments = docComments(source);
   const order = [...source.matchAll(/export const (\w+)/g)].map((match) => match[1] ?? "");
@@ -56,7 +58,11 @@ export function limitRows(module: Record<string, unknown>, source: string): Limi
   for (const name of order) {
     const value = module[name];
     if (typeof value !== "number") continue;
-    rows.push({ name, value: formatLimit(name, value), description: comments.get(name) ?? describeName(name) });
+    const description = comments.get(name);
+    if (description === undefined || description === "") {
+      throw new Error(`worker/limits.ts: ${name} has no doc comment: add one that says what it limits and in what unit.`);
+    }
+    rows.push({ name, value: formatLimit(name, value), description });
   }
   return rows;
 }
