@@ -36,4 +36,17 @@ describe("API reference page", () => {
     for (const route of routes) expect(listed, route).toContain(route);
     expect(listed.length).toBe(routes.length);
   });
+
+  it("shows a real validation error", async () => {
+    const { page } = browser;
+    await openPlayground(page, baseUrl);
+    const actual = await page.evaluate(async () => {
+      const response = await fetch("/api/projects", { method: "POST", headers: { "content-type": "application/json" }, body: "{}" });
+      return (await response.json()) as { error: { code: string; message: string; details: unknown } };
+    });
+
+    await page.goto(`${baseUrl}/api-reference/`);
+    const example = JSON.parse((await page.locator(".sl-markdown-content pre").first().textContent()) ?? "") as typeof actual;
+    expect(example).toEqual(actual);
+  });
 });
