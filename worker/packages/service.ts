@@ -103,7 +103,8 @@ export async function createPackage(context: WriteContext, projectId: string, up
   };
 
   const statements = [insertPackageStatement(db, row), ...insertScriptStatements(db, workspaceId, row.id, upload.scripts, time)];
-  const records = [audit(context, row, "package.created", `${upload.scripts.length} scripts`)];
+  const scriptCount = upload.scripts.length;
+  const records = [audit(context, row, "package.created", `${scriptCount} script${scriptCount === 1 ? "" : "s"}`)];
 
   const secrets = upload.secrets ?? [];
   if (secrets.length > 0) {
