@@ -72,9 +72,9 @@ function optional(value: string | null, render: (value: string) => Node = text):
 function eventCells(event: AuditEvent, packageNames: Map<string, string>): Node[] {
   return [
     h("time", { datetime: event.at, title: event.at }, formatTime(event.at)),
-    h("code", { "data-testid": "audit-action-name" }, event.action),
+    h("code", { class: "pg-nowrap", "data-testid": "audit-action-name" }, event.action),
     text(actorLabel(event)),
-    optional(event.secret_name, (name) => h("code", { "data-testid": "audit-secret-name" }, name)),
+    optional(event.secret_name, (name) => h("code", { class: "pg-nowrap", "data-testid": "audit-secret-name" }, name)),
     optional(event.scope),
     optional(event.package_id, (id) => h("span", { title: id }, packageNames.get(id) ?? id)),
     optional(event.execution_id, (id) => h("a", { href: `#/execution/${encodeURIComponent(id)}` }, id)),
@@ -202,7 +202,15 @@ export function auditScreen(hashQuery: URLSearchParams): HTMLElement {
     history.replaceState(null, "", `#/audit${query === "" ? "" : `?${query}`}`);
   }
 
-  apply.addEventListener("click", () => act(apply, applyError, () => applyFilters(filtersFromInputs())));
+  apply.addEventListener("click", () =>
+    act(apply, applyError, async () => {
+      const filters = filtersFromInputs();
+      if (filters.since !== undefined && filters.until !== undefined && Date.parse(filters.since) >= Date.parse(filters.until)) {
+        throw new Error("Since must be earlier than Until: swap the two times or clear one of them.");
+      }
+      await applyFilters(filters);
+    }),
+  );
   reset.addEventListener("click", () =>
     act(reset, applyError, async () => {
       showFilters({});
