@@ -97,10 +97,12 @@ describe("playground add form", () => {
 
     await page.getByTestId("nav-projects").click();
     await page.getByTestId("open-project").first().click();
-    expect(JSON.parse(await page.getByTestId("secrets-json").inputValue())).toHaveProperty("API_KEY");
+    const project = page.getByTestId("screen-project").getByTestId("secrets-json");
+    expect(JSON.parse(await project.inputValue())).toHaveProperty("API_KEY");
 
     await page.getByTestId("nav-vault").click();
-    expect(JSON.parse(await page.getByTestId("secrets-json").inputValue())).toHaveProperty("REGION");
+    const vault = page.getByTestId("screen-vault").getByTestId("secrets-json");
+    expect(JSON.parse(await vault.inputValue())).toHaveProperty("REGION");
   });
 
   it("sends manifest.json and config.json", async () => {

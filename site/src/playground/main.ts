@@ -16,8 +16,10 @@ const DEFAULT_PROJECT_NAME = "playground";
 const view = byId("pg-view");
 const sessionInfo = byId("pg-session");
 const startError = byId("pg-start-error");
-/** The example whose secrets the Projects and Vault pages fill in: from ?example=, or the last one loaded. */
-let exampleId = new URLSearchParams(location.search).get("example");
+/** The example of the guide's ?example= link, which fills the Add form. */
+const linkedExampleId = new URLSearchParams(location.search).get("example");
+/** The example whose secrets the Projects and Vault pages fill in: the linked one, or the last one loaded. */
+let secretsExampleId = linkedExampleId;
 let screenController = new AbortController();
 
 /** The nav link that each screen belongs to, by the first part of the hash. */
@@ -56,16 +58,16 @@ function render(): void {
       screen = projectsScreen();
       break;
     case "project":
-      screen = projectScreen(parts[1] ?? "", exampleId);
+      screen = projectScreen(parts[1] ?? "", secretsExampleId);
       break;
     case "vault":
-      screen = vaultScreen(exampleId);
+      screen = vaultScreen(secretsExampleId);
       break;
     case "audit":
       screen = auditScreen(new URLSearchParams(query));
       break;
     default:
-      screen = packagesScreen(exampleId, { navigate, exampleLoaded: (id) => (exampleId = id) });
+      screen = packagesScreen(linkedExampleId, { navigate, exampleLoaded: (id) => (secretsExampleId = id) });
   }
 
   const section = NAV_SECTIONS[parts[0] ?? ""] ?? "packages";
