@@ -12,10 +12,11 @@ import {
   PLAYGROUND_MAX_PACKAGES,
   PLAYGROUND_MAX_PROJECTS,
   PLAYGROUND_MAX_REQUEST_BYTES,
+  PLAYGROUND_MAX_STEP_TIMEOUT_MS,
   PLAYGROUND_RUNS_PER_MINUTE,
   PLAYGROUND_SESSION_IDLE_MS,
 } from "../worker/limits";
-import { api, expectError, expectJson } from "./helpers/api";
+import { api, expectError, expectJson, packageForm } from "./helpers/api";
 
 interface SessionBody {
   workspace_id: string;
@@ -328,6 +329,30 @@ describe("playground quotas", () => {
 
     for (let i = 0; i < PLAYGROUND_MAX_PROJECTS; i++) await insertProject(workspaceId, `prj_t${i}_${workspaceId}`);
     await expectError(await api("POST", "/projects", { name: "one-more" }, bearer), 429, "quota_exceeded");
+  });
+
+  it("caps a step's time limit", async () => {
+    const { token } = await startSession();
+    const project = await expectJson<{ id: string }>(await api("POST", "/projects", { name: "capped" }, asVisitor(token)), 201);
+    const form = packageForm({
+      scripts: [{ name: "hang.js", content: "export default async function main() {\n  await new Promise(() => {});\n}\n" }],
+      manifest: { timeout_seconds: 60 },
+    });
+    const pkg = await expectJson<{ id: string }>(await api("POST", `/projects/${project.id}/packages`, form, asVisitor(token)), 201);
+
+    const started = Date.now();
+    const execution = await expectJson<{ id: string; failure_reason: string }>(
+      await api("POST", `/packages/${pkg.id}/executions?wait=1`, {}, asVisitor(token)),
+      201,
+    );
+    expect(execution.failure_reason).toBe("timeout");
+    expect(Date.now() - started).toBeLessThan(30_000);
+
+    const step = await expectJson<{ error: { message: string } }>(
+      await api("GET", `/executions/${execution.id}/steps/1`, undefined, asVisitor(token)),
+      200,
+    );
+    expect(step.error.message).toContain(`${PLAYGROUND_MAX_STEP_TIMEOUT_MS} ms`);
   });
 
   it("does not apply to the admin token", async () => {

@@ -63,6 +63,12 @@ export const PLAYGROUND_MAX_PROJECTS = 10;
 export const PLAYGROUND_RUNS_PER_MINUTE = 10;
 /** The largest request body a playground workspace may send, in bytes. */
 export const PLAYGROUND_MAX_REQUEST_BYTES = 2 * MiB;
+/**
+ * The longest time limit of a step in a playground workspace, in milliseconds. Locally a loop
+ * in a synchronous function holds the whole server until its step's limit, so visitors
+ * sharing one server get a short one.
+ */
+export const PLAYGROUND_MAX_STEP_TIMEOUT_MS = 10_000;
 /** Playground workspaces that may exist at once across the deployment. */
 export const PLAYGROUND_MAX_WORKSPACES = 10_000;
 /** Idle workspaces one sweep deletes at most, so a sweep stays short. */

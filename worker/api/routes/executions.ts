@@ -9,7 +9,7 @@ import type { Executor } from "../../executor/executor";
 import { decodeCursor, listExecutions, readExecution, readStep, type ExecutionDetails } from "../../executor/records";
 import { auditActor } from "../../access/authorize";
 import { RUNNABLE_PACKAGE_COLUMNS, startExecution, type RunnablePackage } from "../../executor/start";
-import { MAX_PARAMS_BYTES } from "../../limits";
+import { MAX_PARAMS_BYTES, PLAYGROUND_MAX_STEP_TIMEOUT_MS } from "../../limits";
 import type { Db } from "../../db";
 import type { HonoEnv } from "../context";
 import { ApiError, notFound } from "../errors";
@@ -205,6 +205,7 @@ export function executionRoutes() {
         actor: auditActor(c.get("principal")),
         requestId: c.get("requestId"),
       });
+      if (c.get("principal").playground) event.timeoutMs = Math.min(event.timeoutMs, PLAYGROUND_MAX_STEP_TIMEOUT_MS);
       const namespace = c.env.EXECUTOR as unknown as DurableObjectNamespace<Executor>;
       const executor = namespace.get(namespace.idFromName(pkg.id));
       const wait = c.req.valid("query").wait === "1";
