@@ -4,8 +4,12 @@
  * The platform key (a Worker secret) wraps one AES-GCM-256 data key per secret owner: a
  * package, a project, or a workspace for the platform scope. Data keys encrypt the values.
  * Rotating the platform key therefore means rewrapping data keys, never re-encrypting
- * values. Every key is imported non-extractable, except a new data key for the moment
- * between its generation and its wrapping.
+ * values. Every key is imported non-extractable, except a data key for the moment between
+ * its generation (or, during a rotation, its unwrapping) and its wrapping.
+ *
+ * During a rotation the deployment has two platform keys: PLATFORM_KEY wraps every new
+ * data key, and PLATFORM_KEY_PREVIOUS still unwraps the data keys it wrapped until they are
+ * rewrapped.
  */
 import { fromBase64, sha256Hex } from "./encoding";
 
@@ -20,6 +24,22 @@ export interface PlatformKey {
   id: string;
   key: CryptoKey;
 }
+
+/** The platform keys of a deployment: the current key and, during a rotation, the retired one. */
+export interface PlatformKeyring {
+  current: PlatformKey;
+  /**
+   * The key of PLATFORM_KEY_PREVIOUS, or null when it is not set. Its id equals the current
+   * one when both secrets contain the same key, as between the two `wrangler secret put` steps.
+   */
+  previous: PlatformKey | null;
+}
+
+/** A keyring, or one key alone, which acts as a keyring without a previous key. */
+export type PlatformKeys = PlatformKey | PlatformKeyring;
+
+/** The Worker secret a platform key comes from, named in configuration errors. */
+export type PlatformKeyVariable = "PLATFORM_KEY" | "PLATFORM_KEY_PREVIOUS";
 
 /** What a secret or data key belongs to: its AAD binds a ciphertext to exactly this. */
 export interface Owner {
@@ -47,20 +67,27 @@ const PLATFORM_KEY_HELP =
   "set PLATFORM_KEY to 32 random bytes in base64, for example the output of " +
   "`openssl rand -base64 32`: in .dev.vars locally, or with `wrangler secret put PLATFORM_KEY`";
 
+const PREVIOUS_KEY_HELP =
+  "set PLATFORM_KEY_PREVIOUS to the retired platform key, the exact value PLATFORM_KEY had " +
+  "(32 bytes in base64), or delete it with `wrangler secret delete PLATFORM_KEY_PREVIOUS`";
+
 /**
- * Imports the platform key from the `PLATFORM_KEY` secret. It never falls back to a
- * default: a missing or malformed key raises `PlatformKeyError`.
+ * Imports one platform key from a Worker secret, `PLATFORM_KEY` unless `variable` names
+ * another. It never falls back to a default: a missing or malformed key raises
+ * `PlatformKeyError` naming the variable.
  */
-export async function importPlatformKey(encoded: string | undefined): Promise<PlatformKey> {
+export async function importPlatformKey(
+  encoded: string | undefined,
+  variable: PlatformKeyVariable = "PLATFORM_KEY",
+): Promise<PlatformKey> {
+  const help = variable === "PLATFORM_KEY" ? PLATFORM_KEY_HELP : PREVIOUS_KEY_HELP;
   if (encoded === undefined || encoded.trim() === "") {
-    throw new PlatformKeyError(`PLATFORM_KEY is missing: ${PLATFORM_KEY_HELP}.`);
+    throw new PlatformKeyError(`${variable} is missing: ${help}.`);
   }
 
   const raw = fromBase64(encoded.trim());
   if (raw === null || raw.length !== 32) {
-    throw new PlatformKeyError(
-      `PLATFORM_KEY is malformed: it must decode to 32 bytes; ${PLATFORM_KEY_HELP}.`,
-    );
+    throw new PlatformKeyError(`${variable} is malformed: it must decode to 32 bytes; ${help}.`);
   }
 
   // The key id is a fingerprint, so that a wrapped data key names the key that wrapped it
@@ -69,6 +96,38 @@ export async function importPlatformKey(encoded: string | undefined): Promise<Pl
   const key = await crypto.subtle.importKey("raw", raw, "AES-GCM", false, ["wrapKey", "unwrapKey"]);
   raw.fill(0);
   return { id, key };
+}
+
+/**
+ * Imports PLATFORM_KEY and, when it is set, PLATFORM_KEY_PREVIOUS. An unset or blank
+ * PLATFORM_KEY_PREVIOUS means no rotation is in progress. A malformed one raises
+ * `PlatformKeyError` like a malformed PLATFORM_KEY.
+ */
+export async function importPlatformKeyring(secrets: {
+  PLATFORM_KEY?: string;
+  PLATFORM_KEY_PREVIOUS?: string;
+}): Promise<PlatformKeyring> {
+  const current = await importPlatformKey(secrets.PLATFORM_KEY);
+  const encodedPrevious = secrets.PLATFORM_KEY_PREVIOUS;
+  if (encodedPrevious === undefined || encodedPrevious.trim() === "") return { current, previous: null };
+  return { current, previous: await importPlatformKey(encodedPrevious, "PLATFORM_KEY_PREVIOUS") };
+}
+
+function keyringOf(keys: PlatformKeys): PlatformKeyring {
+  return "current" in keys ? keys : { current: keys, previous: null };
+}
+
+/** Picks the key whose id the wrapped data key records; raises `IntegrityError` for any other id. */
+function wrappingKey(keyring: PlatformKeyring, wrapped: WrappedDataKey, what: string): PlatformKey {
+  const { current, previous } = keyring;
+  if (wrapped.platformKeyId === current.id) return current;
+  if (previous !== null && wrapped.platformKeyId === previous.id) return previous;
+
+  const known =
+    previous === null
+      ? `the current key is ${current.id}`
+      : `the current key is ${current.id} and the previous key is ${previous.id}`;
+  throw new IntegrityError(`${what} was wrapped by platform key ${wrapped.platformKeyId}, but ${known}.`);
 }
 
 function ownerAad(purpose: string, owner: Owner, name = ""): Uint8Array {
@@ -96,42 +155,65 @@ function open(blob: Uint8Array, what: string): { iv: Uint8Array; body: Uint8Arra
   return { iv: blob.subarray(1, 1 + IV_BYTES), body: blob.subarray(1 + IV_BYTES) };
 }
 
-/** Generates a data key for an owner and returns it wrapped by the platform key. */
-export async function generateWrappedDataKey(platform: PlatformKey, owner: Owner): Promise<WrappedDataKey> {
+function dataKeyParams(iv: Uint8Array, owner: Owner): SubtleCryptoEncryptAlgorithm {
+  return { name: "AES-GCM", iv, additionalData: ownerAad("data-key", owner), tagLength: TAG_BYTES * 8 };
+}
+
+/** Wraps an extractable data key under the platform key, with a fresh IV. */
+async function wrapDataKey(platform: PlatformKey, owner: Owner, dataKey: CryptoKey): Promise<WrappedDataKey> {
+  const iv = crypto.getRandomValues(new Uint8Array(IV_BYTES));
+  const wrapped = await crypto.subtle.wrapKey("raw", dataKey, platform.key, dataKeyParams(iv, owner));
+  return { wrappedKey: seal(iv, wrapped), platformKeyId: platform.id };
+}
+
+/** Generates a data key for an owner and returns it wrapped by the current platform key. */
+export async function generateWrappedDataKey(keys: PlatformKeys, owner: Owner): Promise<WrappedDataKey> {
   const dataKey = (await crypto.subtle.generateKey({ name: "AES-GCM", length: 256 }, true, [
     "encrypt",
     "decrypt",
   ])) as CryptoKey;
-  const iv = crypto.getRandomValues(new Uint8Array(IV_BYTES));
-  const wrapped = await crypto.subtle.wrapKey("raw", dataKey, platform.key, {
-    name: "AES-GCM",
-    iv,
-    additionalData: ownerAad("data-key", owner),
-    tagLength: TAG_BYTES * 8,
-  });
-  return { wrappedKey: seal(iv, wrapped), platformKeyId: platform.id };
+  return wrapDataKey(keyringOf(keys).current, owner, dataKey);
 }
 
-/** Unwraps a data key as a non-extractable key; raises `IntegrityError` if it does not unwrap. */
-export async function unwrapDataKey(platform: PlatformKey, owner: Owner, wrapped: WrappedDataKey): Promise<CryptoKey> {
-  const what = `The ${owner.scope} data key of ${owner.ownerId}`;
-  if (wrapped.platformKeyId !== platform.id) {
-    throw new IntegrityError(
-      `${what} was wrapped by platform key ${wrapped.platformKeyId}, but the current key is ${platform.id}.`,
-    );
-  }
+/**
+ * Unwraps a data key as a non-extractable key, with the current or the previous platform key,
+ * whichever id the wrapped key records. Raises `IntegrityError` for another id or a key that
+ * does not unwrap.
+ */
+export async function unwrapDataKey(keys: PlatformKeys, owner: Owner, wrapped: WrappedDataKey): Promise<CryptoKey> {
+  return unwrapWith(keyringOf(keys), owner, wrapped, false);
+}
 
+/**
+ * Rewraps a data key under the current platform key, leaving the data key itself, and so every
+ * value it encrypts, unchanged. A key already under the current key is returned as it is.
+ * Raises `IntegrityError` like `unwrapDataKey`.
+ */
+export async function rewrapDataKey(keyring: PlatformKeyring, owner: Owner, wrapped: WrappedDataKey): Promise<WrappedDataKey> {
+  if (wrapped.platformKeyId === keyring.current.id) return wrapped;
+
+  // WebCrypto's wrapKey exports the key it wraps, so it accepts only an extractable key, and
+  // the non-extractable keys that unwrapDataKey returns cannot be rewrapped. The data key is
+  // therefore unwrapped as extractable here, wrapped at once and dropped: it never leaves
+  // this function, and its raw bytes never reach JavaScript.
+  const dataKey = await unwrapWith(keyring, owner, wrapped, true);
+  return wrapDataKey(keyring.current, owner, dataKey);
+}
+
+async function unwrapWith(
+  keyring: PlatformKeyring,
+  owner: Owner,
+  wrapped: WrappedDataKey,
+  extractable: boolean,
+): Promise<CryptoKey> {
+  const what = `The ${owner.scope} data key of ${owner.ownerId}`;
+  const platform = wrappingKey(keyring, wrapped, what);
   const { iv, body } = open(wrapped.wrappedKey, what);
   try {
-    return await crypto.subtle.unwrapKey(
-      "raw",
-      body,
-      platform.key,
-      { name: "AES-GCM", iv, additionalData: ownerAad("data-key", owner), tagLength: TAG_BYTES * 8 },
-      "AES-GCM",
-      false,
-      ["encrypt", "decrypt"],
-    );
+    return await crypto.subtle.unwrapKey("raw", body, platform.key, dataKeyParams(iv, owner), "AES-GCM", extractable, [
+      "encrypt",
+      "decrypt",
+    ]);
   } catch {
     throw new IntegrityError(`${what} failed to unwrap: it was altered or belongs to another owner.`);
   }

@@ -4,7 +4,7 @@
  * not depend on how many secrets its scripts read, because lookups never go to D1.
  */
 import { auditStatement, type AuditRecord } from "../access/audit";
-import { importPlatformKey, type PlatformKey } from "../crypto/envelope";
+import { importPlatformKeyring, type PlatformKeyring } from "../crypto/envelope";
 import { Db } from "../db";
 import { now } from "../ids";
 import type { AppEnv } from "../env";
@@ -43,8 +43,8 @@ export type ExecutionFailureReason = "step_failed" | "timeout" | "integrity" | "
 
 export function createActiveRun(env: AppEnv, event: RunEvent, recordRead: ReadRecorder): ActiveRun {
   const db = new Db(env.DB);
-  let platformKey: Promise<PlatformKey> | null = null;
-  const secrets = new RunSecrets(event, () => (platformKey ??= importPlatformKey(env.PLATFORM_KEY)), db, recordRead);
+  let platformKeys: Promise<PlatformKeyring> | null = null;
+  const secrets = new RunSecrets(event, () => (platformKeys ??= importPlatformKeyring(env)), db, recordRead);
   return { event, db, secrets, position: null };
 }
 

@@ -8,7 +8,7 @@ import {
   IntegrityError,
   unwrapDataKey,
   type Owner,
-  type PlatformKey,
+  type PlatformKeys,
   type Scope,
 } from "../crypto/envelope";
 import type { AuditActor, AuditRecord } from "../access/audit";
@@ -51,8 +51,8 @@ export class RunSecrets {
 
   constructor(
     private readonly event: RunEvent,
-    /** Imports the platform key on first use, so a run that reads no secret needs none. */
-    private readonly platformKey: () => Promise<PlatformKey>,
+    /** Imports the platform keys on first use, so a run that reads no secret needs none. */
+    private readonly platformKey: () => Promise<PlatformKeys>,
     private readonly db: Db,
     private readonly recordRead: ReadRecorder,
   ) {

@@ -5,7 +5,7 @@
  */
 import { auditStatement, type AuditActor, type AuditRecord } from "../access/audit";
 import { ApiError } from "../api/errors";
-import type { Owner, PlatformKey } from "../crypto/envelope";
+import type { Owner, PlatformKeys } from "../crypto/envelope";
 import type { Db } from "../db";
 import { newId, now } from "../ids";
 import { MAX_CONFIG_BYTES } from "../limits";
@@ -44,7 +44,7 @@ export interface WriteContext {
   auditActor: AuditActor;
   requestId: string;
   /** Imports the platform key; called only when a write encrypts secrets. */
-  platformKey: () => Promise<PlatformKey>;
+  platformKey: () => Promise<PlatformKeys>;
 }
 
 export function packageOwner(workspaceId: string, packageId: string): Owner {

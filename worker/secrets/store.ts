@@ -10,7 +10,7 @@ import {
   generateWrappedDataKey,
   unwrapDataKey,
   type Owner,
-  type PlatformKey,
+  type PlatformKeys,
   type WrappedDataKey,
 } from "../crypto/envelope";
 import { auditStatement, type AuditActor, type AuditRecord } from "../access/audit";
@@ -69,7 +69,7 @@ interface DataKeyRow {
  */
 export async function secretWriteStatements(
   db: Db,
-  platform: PlatformKey,
+  platform: PlatformKeys,
   owner: Owner,
   entries: SecretEntry[],
   options: SecretWriteOptions,
@@ -131,7 +131,7 @@ export async function secretWriteStatements(
  */
 export async function writeSecrets(
   db: Db,
-  platform: PlatformKey,
+  platform: PlatformKeys,
   owner: Owner,
   entries: SecretEntry[],
   options: SecretWriteOptions,
