@@ -18,6 +18,11 @@ export const MAX_SECRET_VALUE_BYTES = 64 * KiB;
 export const MAX_SECRETS_PER_OWNER = 1000;
 /** A secret's name, in characters. */
 export const MAX_SECRET_NAME_LENGTH = 128;
+/**
+ * Data keys one `POST /api/platform/rotate-key` request rewraps. A `remaining` above 0 in the
+ * response means to call it again. 1,000 keys take 32 UPDATE statements of up to 32 rows each.
+ */
+export const MAX_DATA_KEYS_REWRAPPED_PER_REQUEST = 1000;
 /** The maximum nesting depth of arrays and objects inside an uploaded JSON file, in levels. */
 export const MAX_JSON_DEPTH = 64;
 

@@ -1,6 +1,7 @@
 /**
  * The audit trail: one append-only record per secret read or write, package change, run start
- * and end, token change and failed authorization. A record never holds a value.
+ * and end, token change, platform key rotation and failed authorization. A record never contains
+ * a value or key material.
  *
  * Writers put the record in the same D1 batch as the change it describes, so that a change
  * whose record cannot be written does not happen either.
@@ -21,7 +22,9 @@ export type AuditAction =
   | "run.finished"
   | "token.created"
   | "token.revoked"
-  | "auth.failed";
+  | "auth.failed"
+  /** Data keys rewrapped under the current platform key; the detail has the count and both key ids. */
+  | "platform_key.rotated";
 
 export interface AuditActor {
   type: "token" | "admin" | "session" | "script";

@@ -12,6 +12,7 @@ import type { HonoEnv } from "./context";
 import { executionRoutes } from "./routes/executions";
 import { healthRoutes } from "./routes/health";
 import { packageRoutes } from "./routes/packages";
+import { platformKeyRoutes } from "./routes/platform-key";
 import { playgroundRoutes } from "./routes/playground";
 import { projectRoutes } from "./routes/projects";
 import { secretRoutes } from "./routes/secrets";
@@ -71,6 +72,7 @@ export function createApp(): OpenAPIHono<HonoEnv> {
   app.route("/api", tokenRoutes());
   app.route("/api", auditRoutes());
   app.route("/api", workspaceRoutes());
+  app.route("/api", platformKeyRoutes());
 
   app.notFound((c) => {
     const error = new ApiError(404, "not_found", `No route matches ${c.req.method} ${new URL(c.req.url).pathname}.`);
