@@ -19,6 +19,8 @@ export default defineConfig(async () => {
                   TEST_MIGRATIONS: migrations,
                   // Fixed test keys: 32 bytes of base64 and a token, never used outside tests.
                   PLATFORM_KEY: "dGVzdC1wbGF0Zm9ybS1rZXktMzItYnl0ZXMtbG9uZyE=",
+                  // The retired key of a rotation in progress: only the key rotation tests wrap data keys with it.
+                  PLATFORM_KEY_PREVIOUS: "dGVzdC1wcmV2aW91cy1wbGF0Zm9ybS1rZXktMzJieSE=",
                   ADMIN_TOKEN: "test-admin-token",
                 },
                 // The whole suite shares the test admin token, so its per-token limit is raised

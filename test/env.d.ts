@@ -5,6 +5,7 @@ declare global {
     interface Env {
       TEST_MIGRATIONS: D1Migration[];
       PLATFORM_KEY: string;
+      PLATFORM_KEY_PREVIOUS: string;
       ADMIN_TOKEN: string;
     }
   }
