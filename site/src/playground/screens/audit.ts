@@ -21,6 +21,7 @@ const ACTIONS = [
   "token.created",
   "token.revoked",
   "auth.failed",
+  "platform_key.rotated",
 ];
 
 const DEFAULT_PAGE_SIZE = "50";
