@@ -17,14 +17,14 @@ describe("guide search", () => {
   it("finds a page by a word of its text", async () => {
     const { page } = browser;
     await page.goto(`${baseUrl}/quick-start/`);
-    // "rewrapping" appears in the text of the Security model page, not in any title.
-    await searchFor(page, "rewrapping");
+    // "fingerprint" appears in the text of the Security model page, not in any title.
+    await searchFor(page, "fingerprint");
 
     const results = page.getByTestId("search-result");
     expect(await results.count()).toBe(1);
     expect(await results.first().getAttribute("data-url")).toBe("/security/");
     expect(await results.first().getByTestId("search-result-link").textContent()).toBe("Security model");
-    expect(await results.first().locator("mark").first().textContent()).toBe("rewrapping");
+    expect(await results.first().locator("mark").first().textContent()).toBe("fingerprint");
 
     await results.first().locator(".fe-search-section").first().click();
     await page.waitForURL(/\/security\/#envelope-encryption$/);
@@ -34,9 +34,9 @@ describe("guide search", () => {
   it("needs every word of the query", async () => {
     const { page } = browser;
     await page.goto(`${baseUrl}/`);
-    await searchFor(page, "rewrapping multipart");
+    await searchFor(page, "fingerprint multipart");
     expect(await page.getByTestId("search-result").count()).toBe(0);
-    expect(await page.getByTestId("search-status").textContent()).toBe("No pages match “rewrapping multipart”.");
+    expect(await page.getByTestId("search-status").textContent()).toBe("No pages match “fingerprint multipart”.");
   });
 
   it("matches word prefixes and ranks titles first", async () => {
