@@ -168,3 +168,47 @@ export default async function main() {
     expect(allowed.status, JSON.stringify(allowed.error)).toBe("completed");
   });
 });
+
+describe("script arguments", () => {
+  it("rejects an invalid name in get_secret", async () => {
+    const script = `import { get_secret } from "ferris_ef";
+export default async function main() {
+  await get_secret("bad name!");
+}
+`;
+    const pkg = await createPackage({ scripts: [{ name: "bad-name.js", content: script }] });
+    const step = await runAndReadStep(pkg.id);
+    expect(step.status).toBe("failed");
+    expect(step.error?.message).toContain('get_secret: the name "bad name!" is invalid');
+  });
+
+  it("rejects a scope that is not a string", async () => {
+    const script = `import { context } from "ferris_ef";
+export default async function main() {
+  await context.secrets.set("ARRAY_SCOPE", "value-1234", ["project"]);
+}
+`;
+    const pkg = await createPackage({ scripts: [{ name: "array-scope.js", content: script }] });
+    const step = await runAndReadStep(pkg.id);
+    expect(step.status).toBe("failed");
+    expect(step.error?.message).toContain("the scope must be a string");
+
+    const names = await expectJson<{ secrets: { name: string }[] }>(await api("GET", `/projects/${pkg.project_id}/secrets`), 200);
+    expect(names.secrets.map((secret) => secret.name)).not.toContain("ARRAY_SCOPE");
+  });
+
+  it("masks a number inside an object secret", async () => {
+    const script = `import { get_secret } from "ferris_ef";
+export default async function main() {
+  const config = await get_secret("CFG");
+  console.log("pin:", config.pin, "on:", config.on);
+}
+`;
+    const pkg = await createPackage({
+      scripts: [{ name: "pin.js", content: script }],
+      secrets: { CFG: { host: "db.internal", pin: 98765432, on: true } },
+    });
+    const step = await runAndReadStep(pkg.id);
+    expect(step.output.map((line) => line.text)).toEqual(["pin: *** on: true"]);
+  });
+});

@@ -28,6 +28,23 @@ describe("Masker", () => {
     expect(masker.mask("leaf-value-1")).toBe("***");
   });
 
+  it("masks number leaves of an object", () => {
+    const masker = maskerOf({ host: "db.internal", pin: 98765432, ratio: 0.125, on: true });
+    expect(masker.mask("pin: 98765432")).toBe("pin: ***");
+    expect(masker.mask("ratio 0.125")).toBe("ratio ***");
+    expect(masker.containsMasked(JSON.stringify({ copy: 98765432 }))).toBe(true);
+  });
+
+  it("masks a number value", () => {
+    expect(maskerOf(20261203).mask("code 20261203")).toBe("code ***");
+  });
+
+  it("never uses booleans as masks", () => {
+    const masker = maskerOf(true, { flag: false, list: [true] });
+    expect(masker.mask("status is true; construed as false")).toBe("status is true; construed as false");
+    expect(maskerOf(true).containsMasked("true")).toBe(false);
+  });
+
   it.each([
     ["base64", (s: string) => base64(s)],
     ["base64 without padding", (s: string) => base64(s).replace(/=+$/, "")],

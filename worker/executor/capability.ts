@@ -48,7 +48,8 @@ export class StepCapability extends RpcTarget {
   async setSecret(name: unknown, json: unknown, scope: unknown): Promise<CallResult<null>> {
     if (typeof name !== "string") return typeError("secret name");
     if (typeof json !== "string") return typeError("secret value");
-    return this.#calls.setSecret(this.#step, name, json, typeof scope === "string" ? scope : String(scope));
+    if (typeof scope !== "string") return typeError("scope");
+    return this.#calls.setSecret(this.#step, name, json, scope);
   }
 
   async getState(key: unknown): Promise<CallResult<string | null>> {

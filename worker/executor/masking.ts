@@ -3,14 +3,17 @@
  *
  * Every value handed to the script, and every value it set, contributes masks. They are the
  * whole value's text (a string as is, anything else as its JSON text), each line of a multi-line
- * string, and each string leaf of an array or object. Each of those also contributes its
+ * string, and each string and number leaf of an array or object (a number as its JavaScript
+ * text, as console.log prints it). Each of those also contributes its
  * JSON-escaped form, its base64 form (of the UTF-8 bytes) and its encodeURIComponent form. A
  * form that cannot be computed for a value (encodeURIComponent throws on a lone surrogate) is
  * skipped, and the value's other forms still count.
  *
  * Masks shorter than MIN_MASKED_LENGTH characters, and the empty string, are not used: a
  * two-letter value would blank every occurrence of those letters in the output while hiding
- * next to nothing. Such values can therefore appear in output. Masking is a guard against
+ * next to nothing. Such values can therefore appear in output. Booleans and null are never
+ * masks, at the top level or as leaves: "true" and "false" would blank ordinary words while
+ * hiding one bit. Masking is a guard against
  * accidental disclosure, not against a script that transforms a value in some other way
  * (reversing it, hex-encoding it, base64 of a longer string that contains it).
  */
@@ -29,11 +32,15 @@ export class Masker {
     if (typeof value === "string") {
       texts.push(value);
       for (const line of value.split(/\r\n|\r|\n/)) texts.push(line);
+    } else if (typeof value === "number") {
+      texts.push(String(value));
+    } else if (typeof value === "boolean" || value === null) {
+      return;
     } else {
       addForm(texts, () => JSON.stringify(value));
       addForm(texts, () => JSON.stringify(value, null, 2));
       const leaves = new Set<string>();
-      collectStringLeaves(value, leaves);
+      collectLeaves(value, leaves);
       texts.push(...leaves);
     }
 
@@ -79,14 +86,16 @@ export class Masker {
   }
 }
 
-function collectStringLeaves(value: JsonValue, into: Set<string>): void {
+function collectLeaves(value: JsonValue, into: Set<string>): void {
   if (typeof value === "string") {
     into.add(value);
     for (const line of value.split(/\r\n|\r|\n/)) into.add(line);
+  } else if (typeof value === "number") {
+    into.add(String(value));
   } else if (Array.isArray(value)) {
-    for (const item of value) collectStringLeaves(item, into);
+    for (const item of value) collectLeaves(item, into);
   } else if (value !== null && typeof value === "object") {
-    for (const item of Object.values(value)) collectStringLeaves(item, into);
+    for (const item of Object.values(value)) collectLeaves(item, into);
   }
 }
 

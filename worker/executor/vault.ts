@@ -13,7 +13,7 @@ import {
 } from "../crypto/envelope";
 import type { AuditActor, AuditRecord } from "../access/audit";
 import type { Db } from "../db";
-import { checkSecretValue } from "../secrets/policy";
+import { checkSecretName, checkSecretValue } from "../secrets/policy";
 import { writeSecrets } from "../secrets/store";
 import type { JsonValue, RunEvent } from "./event";
 import { Masker } from "./masking";
@@ -76,6 +76,11 @@ export class RunSecrets {
 
   /** Returns the JSON text of the first scope's value in lookup order, or null when absent. */
   async get(name: string): Promise<string | null> {
+    // The rule of uploads applies here too, so a typo in a name fails loudly instead of
+    // reading as a missing secret.
+    const invalid = checkSecretName(name);
+    if (invalid !== null) throw new ScriptFacingError(`get_secret: the name ${describe(name)} is invalid: ${invalid}.`);
+
     for (const scope of LOOKUP_ORDER) {
       const json = this.written.get(scope)!.get(name) ?? (await this.decrypt(scope, name));
       if (json === null) continue;
@@ -198,6 +203,8 @@ export class RunSecrets {
   }
 }
 
+/** Quotes a script's string for a message, cut to 100 characters so a huge one is not echoed. */
 function describe(value: unknown): string {
-  return typeof value === "string" ? JSON.stringify(value) : typeof value;
+  if (typeof value !== "string") return typeof value;
+  return value.length > 100 ? `${JSON.stringify(value.slice(0, 100))}…` : JSON.stringify(value);
 }
