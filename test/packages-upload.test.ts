@@ -279,6 +279,8 @@ describe("package upload", () => {
       ["wildcard host", { allowed_hosts: ["*.example.com"] }, "wildcards are not supported"],
       ["metadata address", { allowed_hosts: ["169.254.169.254"] }, "is a link-local address"],
       ["zero address", { allowed_hosts: ["0.0.0.0:8080"] }, "is in 0.0.0.0/8"],
+      ["short IPv4 form", { allowed_hosts: ["127.1"] }, 'is spelled "127.0.0.1" in URLs'],
+      ["hex IPv4 form", { allowed_hosts: ["0x7f000001:18871"] }, 'is spelled "127.0.0.1" in URLs'],
       ["host with bad label", { allowed_hosts: ["-bad.example.com"] }, "dot-separated labels"],
       ["duplicate host", { allowed_hosts: ["a.example.com", "a.example.com"] }, "is listed twice"],
       ["duplicate host in other case", { allowed_hosts: ["a.example.com", "A.Example.com"] }, '"A.Example.com" is listed twice'],

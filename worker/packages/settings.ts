@@ -72,6 +72,18 @@ export function checkHostName(entry: string): string | null {
     return "must be dot-separated labels of ASCII letters, digits and hyphens (write an internationalized name in its xn-- form)";
   }
 
+  // Fetches are compared with the host as URLs spell it, so `127.1` or `0x7f000001` would
+  // never match anything: ask for the spelling that does.
+  let normalized: string;
+  try {
+    normalized = new URL(`http://${host}/`).hostname;
+  } catch {
+    return "is not a valid host name";
+  }
+  if (normalized !== host.toLowerCase()) {
+    return `is spelled ${JSON.stringify(normalized)} in URLs, which is what fetches are compared with: list ${JSON.stringify(normalized)} instead`;
+  }
+
   // The sandbox never reaches these addresses, so listing one is a mistake worth naming.
   const forbidden = forbiddenHostReason(host);
   if (forbidden !== null) return forbidden;
