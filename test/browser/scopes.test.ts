@@ -24,8 +24,10 @@ describe("playground secret scopes", () => {
     await page.locator("[data-testid='secret-name']", { hasText: "API_KEY" }).waitFor();
 
     await page.getByTestId("nav-vault").click();
-    await page.getByTestId("secrets-json").fill('{"REGION": "eu-central-9"}');
-    await page.getByTestId("secrets-upload").click();
+    // The project screen stays until the Vault screen has loaded, and it has the same fields.
+    const vault = page.getByTestId("screen-vault");
+    await vault.getByTestId("secrets-json").fill('{"REGION": "eu-central-9"}');
+    await vault.getByTestId("secrets-upload").click();
     await page.locator("[data-testid='secret-name']", { hasText: "REGION" }).waitFor();
     expect(await page.getByTestId("secrets-table").textContent()).not.toContain("eu-central-9");
 
@@ -43,6 +45,7 @@ describe("playground secret scopes", () => {
   it("deletes a platform secret", async () => {
     const { page } = browser;
     await page.getByTestId("nav-vault").click();
+    await page.getByTestId("screen-vault").waitFor();
     const row = page.locator("[data-testid='secrets-table'] tbody tr", { hasText: "REGION" });
     await row.getByTestId("delete-secret").click();
     await page.getByTestId("secrets-empty").waitFor();
