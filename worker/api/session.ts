@@ -198,17 +198,22 @@ export async function sweepExpiredWorkspaces(db: Db, at = Date.now()): Promise<n
   return idle.length;
 }
 
+/** Rejects a request whose Origin header names another site, with 403. */
+export function requireSameOrigin(c: Context<HonoEnv>): void {
+  const origin = c.req.header("origin");
+  if (origin !== undefined && origin !== new URL(c.req.url).origin) {
+    throw new ApiError(403, "cross_origin", `Playground requests must come from this site, not from ${origin}.`);
+  }
+}
+
 /**
  * Authenticates a playground session cookie. Cookie-authenticated writes must come from this
  * site: SameSite=Strict already keeps the cookie off cross-site requests, and the Origin
  * check also covers browsers that ignore SameSite.
  */
 export async function authenticateSession(c: Context<HonoEnv>, sessionToken: string, next: Next): Promise<Response | void> {
-  const origin = c.req.header("origin");
   const safeMethod = c.req.method === "GET" || c.req.method === "HEAD";
-  if (!safeMethod && origin !== undefined && origin !== new URL(c.req.url).origin) {
-    throw new ApiError(403, "cross_origin", `Playground requests must come from this site, not from ${origin}.`);
-  }
+  if (!safeMethod) requireSameOrigin(c);
 
   const db = c.get("db");
   const session = await findSession(db, sessionToken);

@@ -6,22 +6,16 @@
 import { auditStatement, type AuditActor } from "../access/audit";
 import type { Scope, WrappedDataKey } from "../crypto/envelope";
 import type { Db } from "../db";
+import type { PackageRow } from "../packages/repository";
 import { newId, now } from "../ids";
 import { DEFAULT_STEP_TIMEOUT_MS, MAX_STEP_TIMEOUT_MS } from "../limits";
 import type { EncryptedSecret, JsonValue, RunEvent, ScopeSecrets, StepSpec } from "./event";
 
 /** The package columns that starting a run needs. */
-export interface RunnablePackage {
-  id: string;
-  name: string;
-  project_id: string;
-  config: string;
-  entrypoint: string | null;
-  allow_manual_triggering: number;
-  active: number;
-  timeout_ms: number;
-  allowed_hosts: string;
-}
+export type RunnablePackage = Pick<
+  PackageRow,
+  "id" | "name" | "project_id" | "config" | "entrypoint" | "allow_manual_triggering" | "active" | "timeout_ms" | "allowed_hosts"
+>;
 
 export const RUNNABLE_PACKAGE_COLUMNS =
   "id, name, project_id, config, entrypoint, allow_manual_triggering, active, timeout_ms, allowed_hosts";

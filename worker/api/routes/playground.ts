@@ -22,6 +22,7 @@ import {
   deletePlaygroundWorkspace,
   findSession,
   readSessionToken,
+  requireSameOrigin,
   sweepExpiredWorkspaces,
   touchSession,
   writeSessionCookie,
@@ -110,14 +111,6 @@ function describe(session: PlaygroundSession): z.infer<typeof SessionSchema> {
       max_request_bytes: PLAYGROUND_MAX_REQUEST_BYTES,
     },
   };
-}
-
-/** Rejects a write whose Origin header names another site. */
-function requireSameOrigin(c: Context<HonoEnv>): void {
-  const origin = c.req.header("origin");
-  if (origin !== undefined && origin !== new URL(c.req.url).origin) {
-    throw new ApiError(403, "cross_origin", `Playground requests must come from this site, not from ${origin}.`);
-  }
 }
 
 /** Sweeps idle workspaces after the response, with its own statement counter. */

@@ -3,6 +3,7 @@ import { auditActor } from "../../access/authorize";
 import { auditStatement } from "../../access/audit";
 import { generateToken, hashToken, toTokenView, type TokenRow } from "../../access/tokens";
 import { newId, now } from "../../ids";
+import { errorResponse, jsonResponse } from "../../packages/schemas";
 import type { HonoEnv } from "../context";
 import { ApiError, notFound } from "../errors";
 import { secureRoute } from "../secure-route";
@@ -38,29 +39,19 @@ const CreateTokenBody = z
 
 const ProjectTokenBody = CreateTokenBody.extend({ role: z.enum(["owner", "admin", "user"]) }).strict();
 
-const errorContent = (description: string) => ({
-  description,
-  content: { "application/json": { schema: z.object({ error: z.object({ code: z.string(), message: z.string() }) }) } },
-});
-
-const json = <T extends z.ZodType>(schema: T, description: string) => ({
-  description,
-  content: { "application/json": { schema } },
-});
-
 const createAdminToken = secureRoute("workspace:admin", null, {
   method: "post",
   path: "/tokens",
   summary: "Create an administrator token",
   request: { body: { required: true, content: { "application/json": { schema: CreateTokenBody } } } },
-  responses: { 201: json(CreatedTokenSchema, "The new token, shown once."), 400: errorContent("Invalid request.") },
+  responses: { 201: jsonResponse(CreatedTokenSchema, "The new token, shown once."), 400: errorResponse("Invalid request.") },
 });
 
 const listTokens = secureRoute("workspace:admin", null, {
   method: "get",
   path: "/tokens",
   summary: "List every token of the workspace",
-  responses: { 200: json(z.object({ tokens: z.array(TokenSchema) }), "Tokens, newest first, without their values.") },
+  responses: { 200: jsonResponse(z.object({ tokens: z.array(TokenSchema) }), "Tokens, newest first, without their values.") },
 });
 
 const createProjectToken = secureRoute("project:tokens", "project", {
@@ -71,7 +62,7 @@ const createProjectToken = secureRoute("project:tokens", "project", {
     params: z.object({ project: z.string() }),
     body: { required: true, content: { "application/json": { schema: ProjectTokenBody } } },
   },
-  responses: { 201: json(CreatedTokenSchema, "The new token, shown once."), 400: errorContent("Invalid request.") },
+  responses: { 201: jsonResponse(CreatedTokenSchema, "The new token, shown once."), 400: errorResponse("Invalid request.") },
 });
 
 const listProjectTokens = secureRoute("project:tokens", "project", {
@@ -79,7 +70,7 @@ const listProjectTokens = secureRoute("project:tokens", "project", {
   path: "/projects/{project}/tokens",
   summary: "List the tokens of one project",
   request: { params: z.object({ project: z.string() }) },
-  responses: { 200: json(z.object({ tokens: z.array(TokenSchema) }), "Tokens, newest first, without their values.") },
+  responses: { 200: jsonResponse(z.object({ tokens: z.array(TokenSchema) }), "Tokens, newest first, without their values.") },
 });
 
 const revokeToken = secureRoute("project:tokens", "token", {
@@ -87,7 +78,7 @@ const revokeToken = secureRoute("project:tokens", "token", {
   path: "/tokens/{token}",
   summary: "Revoke a token",
   request: { params: z.object({ token: z.string() }) },
-  responses: { 200: json(TokenSchema, "The revoked token."), 404: errorContent("No such token.") },
+  responses: { 200: jsonResponse(TokenSchema, "The revoked token."), 404: errorResponse("No such token.") },
 });
 
 function checkExpiry(expiresAt: string | undefined): string | null {
