@@ -111,7 +111,7 @@ export default async function main() {
       return { text: step.output[0]!.text, scope: step.provenance[0]?.scope ?? null };
     };
 
-    // Output is masked, so the scope in the provenance tells which value the script received.
+    // Output is masked, so the scope in the provenance shows which value the script received.
     expect(await readValue()).toEqual({ text: '{"value":"***"}', scope: "package" });
 
     expect((await api("PUT", `/packages/${pkg.id}/secrets`, '{"KEEP": "keep-value"}')).status).toBe(200);

@@ -69,7 +69,7 @@ export const PLAYGROUND_RUNS_PER_MINUTE = 10;
 /** The largest request body a playground workspace may send, in bytes. */
 export const PLAYGROUND_MAX_REQUEST_BYTES = 2 * MiB;
 /**
- * The longest time limit of a step in a playground workspace, in milliseconds. Locally a loop
+ * The maximum time limit of a step in a playground workspace, in milliseconds. Locally a loop
  * in a synchronous function holds the whole server until its step's limit, so visitors
  * sharing one server get a short one.
  */

@@ -4,6 +4,7 @@
  * token of another workspace).
  */
 import { env } from "cloudflare:test";
+import { sha256Hex } from "../../worker/crypto/encoding";
 import { api, expectJson } from "./api";
 
 export interface CreatedToken {
@@ -16,11 +17,6 @@ export interface CreatedToken {
 /** Creates a token with a role in one project, as the test administrator. */
 export async function createProjectToken(projectId: string, role: "owner" | "admin" | "user", name = `${role} token`) {
   return expectJson<CreatedToken>(await api("POST", `/projects/${projectId}/tokens`, { name, role }), 201);
-}
-
-async function sha256Hex(text: string): Promise<string> {
-  const digest = await crypto.subtle.digest("SHA-256", new TextEncoder().encode(text));
-  return [...new Uint8Array(digest)].map((byte) => byte.toString(16).padStart(2, "0")).join("");
 }
 
 /** Inserts a token row directly, for states the API does not create. Returns the token text. */

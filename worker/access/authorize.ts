@@ -1,11 +1,11 @@
 /**
- * Per-route authorization. Every route declares one permission; `requires` resolves the
+ * Per-route authorization. Every route declares one permission. `requires` resolves the
  * route's target (a project, package or execution id in the path) to its project inside the
  * caller's workspace, then checks the caller's role.
  *
  * - An object of another workspace, or of a project the caller has no role in, is 404: ids
  *   never reveal that an object exists.
- * - A role too low is 403, and the refusal is recorded in the audit trail.
+ * - A role too low is 403, and the rejection is recorded in the audit trail.
  */
 import { createMiddleware } from "hono/factory";
 import type { HonoEnv } from "../api/context";

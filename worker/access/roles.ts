@@ -1,14 +1,14 @@
 /**
  * Roles and the permissions they grant. A workspace administrator may do everything. Project
- * roles follow the platform that Ferris Edge re-creates: an Owner may do everything in the
- * project, deletion included; an Admin everything but deleting the project; a User may list,
- * view and trigger manual runs, and write no secrets.
+ * roles follow the platform that Ferris Edge re-creates. An Owner may do everything in the
+ * project, deletion included, and an Admin everything but deleting the project. A User may
+ * list, view and trigger manual runs, and writes no secrets.
  */
 
 export type Role = "administrator" | "owner" | "admin" | "user";
 export type ProjectRole = Exclude<Role, "administrator">;
 
-/** What a route needs. Every route of the API declares exactly one of these. */
+/** The permission a route requires. Every route of the API declares exactly one. */
 export type Permission =
   /** Anyone, without a token. */
   | "public"
@@ -56,7 +56,7 @@ export function isProjectPermission(permission: Permission): boolean {
   return permission.startsWith("project:");
 }
 
-/** Whether the principal holds the permission on the project (null for workspace routes). */
+/** Returns whether the principal has the permission on the project (null for workspace routes). */
 export function allows(principal: Principal, permission: Permission, projectId: string | null): boolean {
   if (permission === "public" || permission === "workspace:member") return true;
   if (principal.role === "administrator") return true;
@@ -65,7 +65,7 @@ export function allows(principal: Principal, permission: Permission, projectId: 
   return PROJECT_PERMISSIONS[principal.role].has(permission);
 }
 
-/** Whether the principal may see the project at all; other projects answer 404, not 403. */
+/** Returns whether the principal may see the project at all. Other projects return 404, not 403. */
 export function canSeeProject(principal: Principal, projectId: string): boolean {
   return principal.role === "administrator" || principal.projectId === projectId;
 }

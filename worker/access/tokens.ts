@@ -57,7 +57,7 @@ export function toTokenView(row: TokenRow): TokenView {
   };
 }
 
-/** Why a stored token does not authenticate, or null when it does. */
+/** Returns why a stored token does not authenticate, or null when it does. */
 export function tokenRejection(row: TokenRow, at: Date): "revoked" | "expired" | null {
   if (row.revoked_at !== null) return "revoked";
   if (row.expires_at !== null && Date.parse(row.expires_at) <= at.getTime()) return "expired";

@@ -2,7 +2,7 @@ import type { Db } from "../db";
 import type { AppEnv } from "../env";
 import type { Principal } from "../access/roles";
 
-/** Who made a request, as recorded in `updated_by` columns. */
+/** The caller of a request, as recorded in `updated_by` columns. */
 export interface Actor {
   kind: "admin" | "token" | "session";
   id: string;

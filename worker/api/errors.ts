@@ -11,7 +11,7 @@ export interface ErrorBody {
 
 /**
  * An expected failure that reaches the client as `{ error: { code, message, details } }`.
- * The message is for people: it names the field or key and says what to do.
+ * The message is for people: it names the field or key and what to do next.
  */
 export class ApiError extends Error {
   constructor(

@@ -41,7 +41,7 @@ export type PlatformKeys = PlatformKey | PlatformKeyring;
 /** The Worker secret a platform key comes from, named in configuration errors. */
 export type PlatformKeyVariable = "PLATFORM_KEY" | "PLATFORM_KEY_PREVIOUS";
 
-/** What a secret or data key belongs to: its AAD binds a ciphertext to exactly this. */
+/** The owner of a secret or data key. Its AAD binds a ciphertext to exactly this owner. */
 export interface Owner {
   workspaceId: string;
   scope: Scope;
@@ -53,7 +53,7 @@ export interface WrappedDataKey {
   platformKeyId: string;
 }
 
-/** A misconfigured platform key. The message says which variable and how to fix it. */
+/** A misconfigured platform key. The message names the variable and how to fix it. */
 export class PlatformKeyError extends Error {
   override name = "PlatformKeyError";
 }

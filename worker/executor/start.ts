@@ -143,7 +143,7 @@ function scopeSecrets(scope: Scope, ownerId: string, dataKeys: DataKeyRow[], sec
   return { ownerId, dataKey, secrets: list };
 }
 
-/** The package's timeout, bounded to 1 s .. MAX_STEP_TIMEOUT_MS in case a row contains anything else. */
+/** Returns the package's timeout, bounded to 1 s .. MAX_STEP_TIMEOUT_MS in case a row contains anything else. */
 function stepTimeout(timeoutMs: number): number {
   if (!Number.isFinite(timeoutMs) || timeoutMs <= 0) return DEFAULT_STEP_TIMEOUT_MS;
   return Math.min(Math.max(timeoutMs, 1_000), MAX_STEP_TIMEOUT_MS);

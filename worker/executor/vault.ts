@@ -33,8 +33,8 @@ export class ScriptFacingError extends Error {
 }
 
 /**
- * Keeps a read's audit record durably before the value is handed out; the executor stores it
- * in its own storage and moves it to D1 with the step's result.
+ * A function that keeps a read's audit record durably before the value is handed out. The
+ * executor stores the record in its own storage and moves it to D1 with the step's result.
  */
 export type ReadRecorder = (record: AuditRecord) => Promise<void>;
 
@@ -172,7 +172,7 @@ export class RunSecrets {
     return key;
   }
 
-  /** A script acts as its execution, named after its package. */
+  /** Returns the audit actor of a script: its execution, named after its package. */
   private scriptActor(): AuditActor {
     return { type: "script", id: this.event.executionId, name: this.event.packageName };
   }

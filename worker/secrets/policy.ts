@@ -177,7 +177,7 @@ export function checkSecretValue(name: string, value: unknown): ValueResult {
   return { ok: true, entry: { name, json } };
 }
 
-/** Whether a parsed JSON value holds a string with an unpaired surrogate (a `\ud800` escape). */
+/** Returns whether a parsed JSON value contains a string with an unpaired surrogate (a `\ud800` escape). */
 function hasLoneSurrogate(value: unknown): boolean {
   if (typeof value === "string") return !value.isWellFormed();
   if (Array.isArray(value)) return value.some(hasLoneSurrogate);

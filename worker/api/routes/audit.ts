@@ -75,7 +75,7 @@ async function readTrail(c: Context<HonoEnv>, query: z.infer<typeof AuditQuery>,
   if (query.until !== undefined) add("at < ?", new Date(query.until).toISOString());
   if (query.cursor !== undefined) add(query.order === "asc" ? "seq > ?" : "seq < ?", Number(query.cursor));
 
-  // One row past the page tells whether another page follows.
+  // One row past the page shows whether another page follows.
   const rows = await c.get("db").all<AuditEvent>(
     `SELECT * FROM audit_events WHERE ${conditions.join(" AND ")} ORDER BY seq ${query.order} LIMIT ?`,
     ...values,

@@ -129,7 +129,7 @@ async function currentSession(c: Context<HonoEnv>): Promise<PlaygroundSession | 
 
 async function startFreshSession(c: Context<HonoEnv>): Promise<PlaygroundSession> {
   // Each new session is a new workspace with fresh quotas, so new ones are limited per address.
-  // Cloudflare always sets the address; a request without one, or from loopback, comes from a
+  // Cloudflare always sets the address. A request without one, or from loopback, comes to a
   // local server, which has no visitors to protect from each other.
   const address = c.req.header("cf-connecting-ip");
   if (address !== undefined && address !== "127.0.0.1" && address !== "::1") {

@@ -62,7 +62,7 @@ const deleteProjectRoute = secureRoute("project:delete", "project", {
   },
 });
 
-/** The statements that delete a project and everything it owns, except its executions. */
+/** Builds the statements that delete a project and everything it owns, except its executions. */
 function deleteProjectStatements(db: Db, workspaceId: string, projectId: string): D1PreparedStatement[] {
   const packagesOf = "SELECT id FROM packages WHERE workspace_id = ?1 AND project_id = ?2";
   const ownedBy = `workspace_id = ?1 AND ((scope = 'package' AND owner_id IN (${packagesOf})) OR (scope = 'project' AND owner_id = ?2))`;
